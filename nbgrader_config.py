@@ -1,0 +1,44 @@
+"""nbgrader configuration for the course: works as it is, from the repository root.
+
+Every setting here answers a problem that stock nbgrader 0.9.6 has with a concurrency course;
+the comments say which.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (nbgrader provides get_config when it loads this file)
+
+HERE = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = "python-concurrency"
+c.CourseDirectory.root = str(HERE)
+# One assignment per chapter; the folder under source/ is the assignment's name.
+c.CourseDirectory.db_assignments = [
+    {"name": chapter.name} for chapter in sorted((HERE / "source").glob("ch*")) if chapter.is_dir()
+]
+
+# The exchange defaults to /usr/local/share/nbgrader/exchange, which a student or a fresh machine
+# cannot write. NBGRADER_EXCHANGE overrides this per-user default (a shared folder on a real course).
+c.Exchange.root = os.environ.get(
+    "NBGRADER_EXCHANGE", str(Path(tempfile.gettempdir()) / "nbgrader-exchange-python-concurrency")
+)
+
+# A student's deadlock must cost one cell, never the whole submission. Each hidden test bounds
+# itself in seconds (course.grading); this per-cell timeout is the backstop for code that hangs
+# outside a test. With nbclient's default iopub handling, a cell that hangs, is interrupted and then
+# stays quiet makes nbgrader discard the whole notebook, so iopub silence must not raise.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+c.Execute.iopub_timeout = 30
+c.Execute.raise_on_iopub_timeout = False
+# Grade with the kernel that every install of the course has (ipykernel's own), whatever
+# kernel name the student's copy of the notebook carries.
+c.Execute.kernel_name = "python3"
+
+# Feedback must not show the hidden tests (stock generate_feedback does).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbgrader.preprocessors.ClearHiddenTests",
+]
