@@ -1,0 +1,110 @@
+"""The course's command line: ``python -m course lab | grade NOTEBOOK | bench`` (``./dev`` wraps it)."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from course import autograde as ag
+
+WORK = ag.REPO / "mywork"
+
+
+def copy_release_to_mywork() -> list[Path]:
+    """Give the learner a working copy of every released notebook, never overwriting their work."""
+    copied = []
+    for released in sorted((ag.REPO / "release").glob("*/*.ipynb")):
+        mine = WORK / released.parent.name / released.name
+        if not mine.exists():
+            mine.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(released, mine)
+            copied.append(mine)
+    return copied
+
+
+def lab(args: argparse.Namespace) -> int:
+    """Open JupyterLab at the course root, on the learner's working copies."""
+    for path in copy_release_to_mywork():
+        print(f"New working copy: {path.relative_to(ag.REPO)}")
+    first = sorted(WORK.glob("*/*.ipynb"))
+    target = str(first[0].relative_to(ag.REPO)) if first else ""
+    argv = ["jupyter", "lab", f"--ServerApp.root_dir={ag.REPO}", *args.jupyter_args]
+    if target:
+        argv.append(target)
+    os.execvp(argv[0], argv)
+    return 0  # not reached
+
+
+def report(chapter: str, submission: ag.Submission) -> str:
+    """Points per exercise, and the message of every check that failed, as text for a terminal."""
+    if not submission.graded:
+        return (
+            f"nbgrader could not grade this notebook at all; its log ends with:\n{submission.log[-2000:]}\n"
+            f"Check that the notebook runs top to bottom (Kernel → Restart and Run All)."
+        )
+    lines = [f"Grades for {chapter}:"]
+    for exercise in ag.exercises(chapter):
+        got, out_of = submission.score(exercise.grade_ids)
+        lines.append(f"\n{exercise.title}: {got:g} / {out_of:g}")
+        for grade_id in exercise.grade_ids:
+            cell = submission.cells.get(grade_id)
+            if cell is None:
+                lines.append(f"  ✗ {grade_id}: this check cell is missing from your notebook")
+                continue
+            mark = "✓" if cell.score == cell.max_score else "✗"
+            lines.append(f"  {mark} {grade_id} ({cell.score:g}/{cell.max_score:g})")
+            if cell.message and cell.score < cell.max_score:
+                if cell.message.startswith("NotImplementedError"):
+                    cell.message = "not answered yet: replace `raise NotImplementedError` with your code"
+                lines += ["      " + line for line in cell.message.splitlines()[:12]]
+    got, out_of = submission.score()
+    lines.append(f"\nTotal: {got:g} / {out_of:g}")
+    return "\n".join(lines)
+
+
+def grade(args: argparse.Namespace) -> int:
+    """Grade one notebook against the chapter's hidden tests and print the result."""
+    path = Path(args.notebook).expanduser().resolve()
+    try:
+        if not path.is_file():
+            raise ag.GradingError(f"No notebook at {args.notebook}. Give the path of your .ipynb file, "
+                                  f"for example mywork/ch04_threads/ch04_threads.ipynb.")
+        chapter = args.chapter or ag.chapter_of(path)
+        ag.source_notebook(chapter)
+        print(f"Grading {path.name} as {chapter} with nbgrader (this runs every cell) …", flush=True)
+        submission = ag.autograde(chapter, {"me": path})["me"]
+    except ag.GradingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(report(chapter, submission))
+    return 0 if submission.graded else 1
+
+
+def bench(args: argparse.Namespace) -> int:
+    from course import benchmark
+
+    benchmark.main(args.chapters)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("lab", help="open the course in JupyterLab")
+    p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    p.set_defaults(run=lab)
+    p = sub.add_parser("grade", help="grade your own notebook against the hidden tests")
+    p.add_argument("notebook", help="path of your notebook, e.g. mywork/ch04_threads/ch04_threads.ipynb")
+    p.add_argument("--chapter", help="the chapter, when the file name does not say it")
+    p.set_defaults(run=grade)
+    p = sub.add_parser("bench", help="print the course's benchmarks")
+    p.add_argument("chapters", nargs="*", help="chapters to measure (default: all)")
+    p.set_defaults(run=bench)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Grade notebooks with the real ``nbgrader autograde``, in a throwaway course folder.
+
+Self-study grading, the test suite and the benchmarks all grade this way, so what they report is what an
+instructor's nbgrader would give: the chapter's source notebook is copied into a fresh course folder, its
+assignment generated (which records the grade cells in a new gradebook), each submission copied under
+``submitted/<student>/``, and ``nbgrader autograde`` run once for all of them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = REPO / "source"
+
+__all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "exercises", "nbgrader"]
+
+
+class GradingError(Exception):
+    """Something about the input stops grading; the message says what to do."""
+
+
+@dataclass
+class CellGrade:
+    """The score of one graded test cell, and why it lost points."""
+
+    grade_id: str
+    score: float
+    max_score: float
+    message: str = ""
+
+
+@dataclass
+class Exercise:
+    """An ``## Exercise`` section of a chapter and the grade cells that belong to it."""
+
+    title: str
+    grade_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Submission:
+    """What autograde made of one student's notebook."""
+
+    student: str
+    cells: dict[str, CellGrade]
+    log: str = ""
+
+    @property
+    def graded(self) -> bool:
+        return bool(self.cells)
+
+    def score(self, grade_ids: list[str] | None = None) -> tuple[float, float]:
+        """Points and maximum over ``grade_ids`` (all cells by default)."""
+        chosen = [c for c in self.cells.values() if grade_ids is None or c.grade_id in grade_ids]
+        return sum(c.score for c in chosen), sum(c.max_score for c in chosen)
+
+
+def chapters() -> list[str]:
+    """The chapters (assignments) of the course: the folders under source/."""
+    return sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def source_notebook(chapter: str) -> Path:
+    """The instructor notebook of ``chapter``; a clear error when there is no such chapter."""
+    path = SOURCE / chapter / f"{chapter}.ipynb"
+    if not path.is_file():
+        raise GradingError(f"There is no chapter {chapter!r}. The chapters are: {', '.join(chapters())}.")
+    return path
+
+
+def exercises(chapter: str) -> list[Exercise]:
+    """The exercises of a chapter, in order: each ``## Exercise`` heading and the grade cells after it."""
+    found: list[Exercise] = []
+    for cell in nbformat.read(source_notebook(chapter), as_version=4).cells:
+        if cell.cell_type == "markdown" and (m := re.match(r"##\s+(Exercise\b.*)", cell.source)):
+            found.append(Exercise(m.group(1).strip()))
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and found:
+            found[-1].grade_ids.append(meta["grade_id"])
+    return found
+
+
+def nbgrader(args: list[str], cwd: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run the nbgrader command line of this Python, with its bin/ on PATH (nbgrader calls alembic)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}".rstrip(os.pathsep)
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def make_course(chapter: str, root: Path) -> None:
+    """Lay out a course folder at ``root`` with ``chapter``'s source notebook, and generate its assignment."""
+    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    (root / "source" / chapter).mkdir(parents=True)
+    shutil.copy(source_notebook(chapter), root / "source" / chapter / f"{chapter}.ipynb")
+    done = nbgrader(["generate_assignment", chapter, "--force"], cwd=root)
+    if done.returncode != 0:
+        raise GradingError(f"nbgrader generate_assignment {chapter} failed:\n{done.stderr[-3000:]}")
+
+
+def _check_notebook(path: Path) -> None:
+    """Fail with advice when ``path`` is not a readable notebook."""
+    if not path.is_file():
+        raise GradingError(f"No notebook at {path}. Give the path of your .ipynb file.")
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several kinds for broken files
+        raise GradingError(
+            f"{path} is not a readable notebook ({exc.__class__.__name__}: {str(exc)[:200]}). "
+            f"Open it in JupyterLab and save it again, or start over from release/."
+        ) from exc
+
+
+def _failure_messages(autograded: Path) -> dict[str, str]:
+    """For each grade cell of an autograded notebook, the error it ended with (if any)."""
+    messages = {}
+    for cell in nbformat.read(autograded, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if grade_id and errors:
+            messages[grade_id] = f"{errors[-1].get('ename', 'Error')}: {errors[-1].get('evalue', '')}".strip()
+    return messages
+
+
+def _read_grades(root: Path, chapter: str, student: str) -> dict[str, CellGrade]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    autograded = root / "autograded" / student / chapter / f"{chapter}.ipynb"
+    if not autograded.is_file():
+        return {}
+    messages = _failure_messages(autograded)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        try:
+            notebook = gb.find_submission_notebook(chapter, chapter, student)
+        except MissingEntry:
+            return {}
+        return {
+            g.name: CellGrade(g.name, float(g.score or 0), float(g.max_score), messages.get(g.name, ""))
+            for g in notebook.grades
+        }
+
+
+def autograde(chapter: str, notebooks: dict[str, Path], workdir: Path | None = None) -> dict[str, Submission]:
+    """Autograde each student's notebook for ``chapter``; return what nbgrader gave each of them.
+
+    ``notebooks`` maps a student id to a notebook path. A submission nbgrader could not grade comes back
+    with no cells and nbgrader's log, so that the caller can say why.
+    """
+    for path in notebooks.values():
+        _check_notebook(Path(path))
+    with tempfile.TemporaryDirectory(prefix=f"grade-{chapter}-", dir=workdir) as tmp:
+        root = Path(tmp)
+        make_course(chapter, root)
+        for student, path in notebooks.items():
+            target = root / "submitted" / student / chapter
+            target.mkdir(parents=True)
+            shutil.copy(path, target / f"{chapter}.ipynb")
+        done = nbgrader(["autograde", chapter, "--force"], cwd=root)
+        log = done.stdout + done.stderr
+        return {s: Submission(s, _read_grades(root, chapter, s), log) for s in notebooks}
+
+
+def chapter_of(path: Path) -> str:
+    """The chapter a notebook belongs to: its file name, or failing that its grade cells' ids."""
+    if path.stem in chapters():
+        return path.stem
+    try:
+        ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in json.loads(path.read_text())["cells"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        ids = set()
+    for chapter in chapters():
+        if any(g in ids for ex in exercises(chapter) for g in ex.grade_ids):
+            return chapter
+    raise GradingError(
+        f"Cannot tell which chapter {path.name} belongs to. Keep the released file name "
+        f"(one of: {', '.join(c + '.ipynb' for c in chapters())}) or pass --chapter."
+    )

@@ -1,0 +1,35 @@
+# right: a producer thread, task_done/join for accounting, one sentinel per consumer
+import queue
+import threading
+
+_DONE = object()
+
+
+def run_pipeline(items, worker, n_consumers=3, maxsize=2):
+    q = queue.Queue(maxsize=maxsize)
+    results = queue.Queue()
+
+    def produce():
+        for item in items:
+            q.put(item)
+        for _ in range(n_consumers):
+            q.put(_DONE)
+
+    def consume():
+        while True:
+            item = q.get()
+            try:
+                if item is _DONE:
+                    return
+                results.put(worker(item))
+            finally:
+                q.task_done()
+
+    threads = [threading.Thread(target=produce)]
+    threads += [threading.Thread(target=consume) for _ in range(n_consumers)]
+    for t in threads:
+        t.start()
+    q.join()
+    for t in threads:
+        t.join()
+    return [results.get() for _ in range(results.qsize())]

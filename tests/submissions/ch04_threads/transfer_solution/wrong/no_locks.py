@@ -1,0 +1,4 @@
+# wrong: no locking at all
+def transfer(source, target, amount):
+    source.balance -= amount
+    target.balance += amount
