@@ -13,10 +13,7 @@ HERE = Path(__file__).resolve().parent
 
 c.CourseDirectory.course_id = "python-concurrency"
 c.CourseDirectory.root = str(HERE)
-# One assignment per chapter; the folder under source/ is the assignment's name.
-c.CourseDirectory.db_assignments = [
-    {"name": chapter.name} for chapter in sorted((HERE / "source").glob("ch*")) if chapter.is_dir()
-]
+# One assignment per chapter: the folder source/<chapter>/ is the assignment <chapter>.
 
 # The exchange defaults to /usr/local/share/nbgrader/exchange, which a student or a fresh machine
 # cannot write. NBGRADER_EXCHANGE overrides this per-user default (a shared folder on a real course).

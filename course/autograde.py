@@ -22,7 +22,8 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "source"
 
-__all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "exercises", "nbgrader"]
+__all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "exercises", "nbgrader",
+           "with_cells_replaced"]
 
 
 class GradingError(Exception):
@@ -45,6 +46,7 @@ class Exercise:
 
     title: str
     grade_ids: list[str] = field(default_factory=list)
+    solution_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,8 +87,10 @@ def exercises(chapter: str) -> list[Exercise]:
         if cell.cell_type == "markdown" and (m := re.match(r"##\s+(Exercise\b.*)", cell.source)):
             found.append(Exercise(m.group(1).strip()))
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and found:
+        if found and meta.get("grade"):
             found[-1].grade_ids.append(meta["grade_id"])
+        elif found and meta.get("solution"):
+            found[-1].solution_ids.append(meta["grade_id"])
     return found
 
 
@@ -171,6 +175,24 @@ def autograde(chapter: str, notebooks: dict[str, Path], workdir: Path | None = N
         done = nbgrader(["autograde", chapter, "--force"], cwd=root)
         log = done.stdout + done.stderr
         return {s: Submission(s, _read_grades(root, chapter, s), log) for s in notebooks}
+
+
+def with_cells_replaced(notebook: Path, sources: dict[str, str], out: Path) -> Path:
+    """Write ``notebook`` to ``out`` with the source of each cell whose grade_id is in ``sources`` replaced.
+
+    This is how the tests turn a released notebook into a student's submission.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    missing = set(sources)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in sources:
+            cell.source = sources[grade_id]
+            missing.discard(grade_id)
+    if missing:
+        raise GradingError(f"{notebook} has no cells with grade_id {sorted(missing)}")
+    nbformat.write(nb, out)
+    return out
 
 
 def chapter_of(path: Path) -> str:

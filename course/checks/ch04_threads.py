@@ -78,7 +78,7 @@ def counter_survives_forced_race(SafeCounter: type, threads: int = 2, increments
     """
     with no_leftover_threads():
         counter = call_within(SECONDS, SafeCounter)
-        amplify_int_attributes(counter, Rendezvous(patience=0.1))
+        amplify_int_attributes(counter, Rendezvous(patience=0.2))
 
         def work() -> None:
             for _ in range(increments):
@@ -484,7 +484,7 @@ def transfer_moves_money_atomically(transfer: Callable[..., Any]) -> None:
 def transfer_never_deadlocks(transfer: Callable[..., Any]) -> None:
     """Two threads transferring in opposite directions, paused after each lock they take, finish."""
     with no_leftover_threads(grace=3):
-        accounts = _accounts(2, Rendezvous(patience=0.1))
+        accounts = _accounts(2, Rendezvous(patience=0.2))
         errors = _opposite_transfers(transfer, accounts, rounds=3)
     deadlocks = [e for e in errors if isinstance(e, DeadlockSuspected)]
     assert not deadlocks, (

@@ -1,0 +1,107 @@
+"""The real nbgrader autograde gives the right verdicts: 0 for the blank release, full marks for the
+solutions, and for every exercise its wrong solutions rejected and its other right solutions accepted
+on each of several runs, with identical scores every run.
+
+The variant solutions live in ``tests/submissions/<chapter>/<solution grade_id>/{wrong,right}/*.py``;
+each file is the whole source of that solution cell. To keep the suite fast, one submitted notebook
+carries one variant of *every* exercise at once (exercises are graded independently), so a run grades
+as many notebooks as the largest set has variants.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from course import autograde as ag
+
+SUBMISSIONS = Path(__file__).parent / "submissions"
+RUNS = 3
+
+
+def _variants(chapter: str) -> dict[str, list[tuple[str, Path]]]:
+    """For each solution cell id: its (verdict, file) pairs, wrong ones first."""
+    found: dict[str, list[tuple[str, Path]]] = {}
+    for folder in sorted((SUBMISSIONS / chapter).glob("*")):
+        found[folder.name] = [(v, p) for v in ("wrong", "right") for p in sorted((folder / v).glob("*.py"))]
+    return found
+
+
+def _exercise_of(chapter: str) -> dict[str, ag.Exercise]:
+    return {sid: ex for ex in ag.exercises(chapter) for sid in ex.solution_ids}
+
+
+def test_every_exercise_has_wrong_and_right_variants(chapter: str) -> None:
+    variants = _variants(chapter)
+    for exercise in ag.exercises(chapter):
+        for sid in exercise.solution_ids:
+            verdicts = [v for v, _ in variants.get(sid, [])]
+            assert verdicts.count("wrong") >= 3 and verdicts.count("right") >= 2, (
+                f"{chapter}/{sid}: keep at least 3 wrong and 2 right solutions in tests/submissions"
+            )
+
+
+def test_blank_release_scores_zero_promptly(chapter: str) -> None:
+    """Through the self-study command: every exercise 0, and no cell ran into the timeout."""
+    released = ag.REPO / "release" / chapter / f"{chapter}.ipynb"
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "course", "grade", str(released)],
+                          capture_output=True, text=True, timeout=600)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr + done.stdout
+    for exercise in ag.exercises(chapter):
+        assert re.search(rf"{re.escape(exercise.title)}: 0 / \d", done.stdout), done.stdout
+    assert re.search(r"Total: 0 / [1-9]", done.stdout), done.stdout
+    assert "Timeout" not in done.stdout, done.stdout
+    # Each blank answer fails at once with NotImplementedError; nothing waits for a time bound.
+    assert elapsed < 120, f"grading the blank notebook took {elapsed:.0f} s"
+
+
+def test_solutions_get_full_marks(chapter: str) -> None:
+    result = ag.autograde(chapter, {"solutions": ag.source_notebook(chapter)})["solutions"]
+    got, out_of = result.score()
+    lost = {g: c.message for g, c in result.cells.items() if c.score < c.max_score}
+    assert result.graded and got == out_of > 0, f"{chapter}: solutions lost points: {lost}\n{result.log[-2000:]}"
+
+
+def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Path) -> None:
+    variants = _variants(chapter)
+    if not variants:
+        pytest.fail(f"{chapter} has no tests/submissions/{chapter}/ folder of wrong and right solutions")
+    exercise_of = _exercise_of(chapter)
+    released = ag.REPO / "release" / chapter / f"{chapter}.ipynb"
+    students: dict[str, dict[str, tuple[str, Path]]] = {}
+    for k in range(max(len(v) for v in variants.values())):
+        picks = {sid: options[k % len(options)] for sid, options in variants.items()}
+        students[f"mix{k:02d}"] = picks
+    notebooks = {
+        s: ag.with_cells_replaced(released, {sid: p.read_text() for sid, (_, p) in picks.items()}, tmp_path / f"{s}.ipynb")
+        for s, picks in students.items()
+    }
+    problems: list[str] = []
+    first_run: dict[str, dict[str, float]] = {}
+    for run in range(1, RUNS + 1):
+        results = ag.autograde(chapter, notebooks)
+        for student, picks in students.items():
+            result = results[student]
+            if not result.graded:
+                problems.append(f"run {run}: {student} was not graded:\n{result.log[-1500:]}")
+                continue
+            scores = {g: c.score for g, c in result.cells.items()}
+            if first_run.setdefault(student, scores) != scores:
+                problems.append(f"run {run}: {student} scored {scores}, run 1 gave {first_run[student]}")
+            for sid, (verdict, path) in picks.items():
+                exercise = exercise_of[sid]
+                got, out_of = result.score(exercise.grade_ids)
+                name = f"{sid}/{verdict}/{path.name}"
+                if verdict == "wrong" and got >= out_of:
+                    problems.append(f"run {run}: {name} got full marks ({got:g}/{out_of:g})")
+                if verdict == "right" and got < out_of:
+                    lost = {g: result.cells[g].message[:300] for g in exercise.grade_ids
+                            if result.cells[g].score < result.cells[g].max_score}
+                    problems.append(f"run {run}: {name} got {got:g}/{out_of:g}: {lost}")
+    assert not problems, "\n".join(problems)
