@@ -1,0 +1,42 @@
+"""course.bounded: a hang fails within its bound with the stuck thread's stack; leftovers are named."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from course.bounded import LeftoverThreads, TookTooLong, call_within, no_leftover_threads
+
+
+def test_call_within_returns_the_value_and_reraises_the_error() -> None:
+    assert call_within(1, divmod, 7, 2) == (3, 1)
+    with pytest.raises(ZeroDivisionError):
+        call_within(1, divmod, 1, 0)
+
+
+def test_a_hang_fails_in_time_and_shows_where_the_thread_waits() -> None:
+    release = threading.Event()
+
+    def stuck_forever() -> None:
+        release.wait()
+
+    started = time.monotonic()
+    with pytest.raises(TookTooLong) as failure:
+        call_within(0.3, stuck_forever)
+    assert time.monotonic() - started < 1.5
+    assert "stuck_forever" in str(failure.value) and "release.wait()" in str(failure.value)
+    release.set()
+
+
+def test_leftover_threads_are_reported_with_their_names() -> None:
+    stop = threading.Event()
+    with pytest.raises(LeftoverThreads, match="'lingering'"):
+        with no_leftover_threads(grace=0.2):
+            threading.Thread(target=stop.wait, name="lingering", daemon=True).start()
+    stop.set()
+
+
+def test_threads_that_end_within_the_grace_period_are_fine() -> None:
+    with no_leftover_threads(grace=1):
+        threading.Thread(target=time.sleep, args=(0.1,)).start()
