@@ -25,7 +25,7 @@ c.Exchange.root = os.environ.get(
 # itself in seconds (course.grading); this per-cell timeout is the backstop for code that hangs
 # outside a test. With nbclient's default iopub handling, a cell that hangs, is interrupted and then
 # stays quiet makes nbgrader discard the whole notebook, so iopub silence must not raise.
-c.Execute.timeout = 60
+c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "60"))  # the tests shorten it
 c.Execute.interrupt_on_timeout = True
 c.Execute.iopub_timeout = 30
 c.Execute.raise_on_iopub_timeout = False

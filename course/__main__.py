@@ -9,7 +9,7 @@ from pathlib import Path
 
 from course import autograde as ag
 
-WORK = ag.REPO / "mywork"
+WORK = Path(os.environ.get("COURSE_WORK", ag.REPO / "mywork"))  # where learners' copies live
 
 
 def copy_release_to_mywork() -> list[Path]:
@@ -27,12 +27,15 @@ def copy_release_to_mywork() -> list[Path]:
 def lab(args: argparse.Namespace) -> int:
     """Open JupyterLab at the course root, on the learner's working copies."""
     for path in copy_release_to_mywork():
-        print(f"New working copy: {path.relative_to(ag.REPO)}")
+        print(f"New working copy: {path}")
+    root = ag.REPO if WORK.is_relative_to(ag.REPO) else WORK
     first = sorted(WORK.glob("*/*.ipynb"))
-    target = str(first[0].relative_to(ag.REPO)) if first else ""
-    argv = ["jupyter", "lab", f"--ServerApp.root_dir={ag.REPO}", *args.jupyter_args]
+    target = str(first[0].relative_to(root)) if first else ""
+    argv = ["jupyter", "lab", f"--ServerApp.root_dir={root}", *args.jupyter_args]
     if target:
-        argv.append(target)
+        argv.append(f"--LabApp.default_url=/lab/tree/{target}")
+    if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses that unless told
+        argv.append("--allow-root")
     os.execvp(argv[0], argv)
     return 0  # not reached
 
@@ -92,8 +95,7 @@ def bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("lab", help="open the course in JupyterLab")
-    p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    p = sub.add_parser("lab", help="open the course in JupyterLab (other options go to jupyter lab)")
     p.set_defaults(run=lab)
     p = sub.add_parser("grade", help="grade your own notebook against the hidden tests")
     p.add_argument("notebook", help="path of your notebook, e.g. mywork/ch04_threads/ch04_threads.ipynb")
@@ -102,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bench", help="print the course's benchmarks")
     p.add_argument("chapters", nargs="*", help="chapters to measure (default: all)")
     p.set_defaults(run=bench)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     return args.run(args)
 
 

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "source"
 
 __all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "exercises", "nbgrader",
-           "with_cells_replaced"]
+           "solution_sources", "with_cells_replaced"]
 
 
 class GradingError(Exception):
@@ -92,6 +92,15 @@ def exercises(chapter: str) -> list[Exercise]:
         elif found and meta.get("solution"):
             found[-1].solution_ids.append(meta["grade_id"])
     return found
+
+
+def solution_sources(chapter: str) -> dict[str, str]:
+    """The reference answer of every solution cell of ``chapter``, by grade_id."""
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in nbformat.read(source_notebook(chapter), as_version=4).cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def nbgrader(args: list[str], cwd: Path, timeout: float = 1800) -> subprocess.CompletedProcess:

@@ -52,9 +52,7 @@ def autograde_cost(chapter: str, copies: int = 4) -> tuple[float, float]:
 def reference_thread_pool() -> type:
     """The ThreadPool class of Chapter 4's reference solution, defined from the source notebook."""
     namespace: dict = {}
-    for cell in nbformat.read(ag.source_notebook("ch04_threads"), as_version=4).cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "thread_pool_solution":
-            exec(compile(cell.source, "thread_pool_solution", "exec"), namespace)
+    exec(compile(ag.solution_sources("ch04_threads")["thread_pool_solution"], "thread_pool_solution", "exec"), namespace)
     return namespace["ThreadPool"]
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from statistics import mean
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "CPU", "IO", "Job", "Segment", "Schedule", "Task", "batch", "multiprogramming", "time_sharing",
@@ -110,6 +111,7 @@ class Schedule:
 
     @property
     def average_turnaround(self) -> float:
+        """Mean turnaround over the jobs: the batch user's measure of a system."""
         return mean(self.turnaround.values())
 
     @property
@@ -174,6 +176,7 @@ class _Simulation:
         self.busy: list[tuple[int, str, str]] = []  # (tick, job name, kind)
 
     def run(self, mode: str) -> Schedule:
+        """Simulate until every job has completed; ``mode`` titles the result."""
         tick = 0
         while True:
             self._events_at(tick)
@@ -358,9 +361,11 @@ def plot_schedule(schedule: Schedule, ax) -> None:
     row = {job.name: index for index, job in enumerate(schedule.jobs)}
     for kind, style in _STYLE.items():
         bars = [s for s in schedule.segments if s.kind == kind]
-        ax.barh([row[s.job] for s in bars], [s.end - s.start for s in bars], left=[s.start for s in bars],
-                height=0.6, edgecolor="white", **style)
-    ax.plot([job.arrival for job in schedule.jobs], list(row.values()), "k>", markersize=5, label="arrival")
+        if bars:  # an empty kind would still add a (wrongly coloured) legend entry
+            ax.barh([row[s.job] for s in bars], [s.end - s.start for s in bars], left=[s.start for s in bars],
+                    height=0.6, edgecolor="white", **style)
+    ax.plot([job.arrival for job in schedule.jobs], list(row.values()), "k>", markersize=5, clip_on=False,
+            label="arrival")
     if schedule.deadlines:
         ax.plot(list(schedule.deadlines.values()), [row[name] for name in schedule.deadlines], "r|",
                 markersize=18, markeredgewidth=2.5, label="deadline")
@@ -371,6 +376,8 @@ def plot_schedule(schedule: Schedule, ax) -> None:
                      f"CPU busy {schedule.cpu_utilisation:.0%} of the time", loc="left")
     ax.set_yticks(list(row.values()), list(row))
     ax.set_ylim(len(row) - 0.5, -0.5)
+    ax.set_xlim(left=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("time (ticks)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
@@ -384,4 +391,7 @@ def plot_comparison(schedules: Iterable[Schedule]) -> Figure:
     axes = fig.subplots(len(schedules), 1, sharex=True, squeeze=False)[:, 0]
     for schedule, ax in zip(schedules, axes):
         plot_schedule(schedule, ax)
+        ax.label_outer()  # one time axis, at the bottom
+    for ax in axes[1:]:
+        ax.get_legend().remove()  # the first legend serves them all
     return fig

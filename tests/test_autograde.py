@@ -105,3 +105,23 @@ def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Pat
                             if result.cells[g].score < result.cells[g].max_score}
                     problems.append(f"run {run}: {name} got {got:g}/{out_of:g}: {lost}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_deadlocked_cell_costs_only_its_exercise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A solution cell that deadlocks the kernel's main thread is interrupted at the cell timeout;
+    nbgrader still grades the notebook, and only that exercise loses its points."""
+    chapter = "ch04_threads"
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", "10")
+    exercises = ag.exercises(chapter)
+    first, rest = exercises[0], exercises[1:]
+    source = ag.solution_sources(chapter)
+    answers = {sid: source[sid] for ex in rest for sid in ex.solution_ids}
+    answers[first.solution_ids[0]] = "import threading\nlock = threading.Lock()\nlock.acquire()\nlock.acquire()  # deadlock\n"
+    released = ag.REPO / "release" / chapter / f"{chapter}.ipynb"
+    notebook = ag.with_cells_replaced(released, answers, tmp_path / "deadlocked.ipynb")
+    result = ag.autograde(chapter, {"deadlocked": notebook})["deadlocked"]
+    assert result.graded, f"nbgrader discarded the submission:\n{result.log[-2000:]}"
+    assert result.score(first.grade_ids)[0] == 0
+    for exercise in rest:
+        got, out_of = result.score(exercise.grade_ids)
+        assert got == out_of, f"{exercise.title}: {got}/{out_of}"

@@ -1,0 +1,11 @@
+# wrong: averages (segment end - arrival) over all segments instead of over jobs
+def cpu_utilisation(segments):
+    """Share of the time from tick 0 to the end of the last segment during which the CPU was busy."""
+    busy = sum(s.end - s.start for s in segments if s.kind == "cpu")
+    return busy / max(s.end for s in segments)
+
+
+def average_turnaround(jobs, segments):
+    """Mean over the jobs of (end of the job's last segment) - (its arrival time)."""
+    arrival = {job.name: job.arrival for job in jobs}
+    return sum(s.end - arrival[s.job] for s in segments) / len(segments)
