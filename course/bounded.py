@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["TookTooLong", "LeftoverThreads", "call_within", "no_leftover_threads", "thread_stacks"]
+__all__ = ["TookTooLong", "LeftoverThreads", "call_within", "call_own_work", "no_leftover_threads", "thread_stacks"]
 
 
 class TookTooLong(AssertionError):
@@ -75,6 +75,35 @@ def call_within(seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: An
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def call_own_work(seconds: float, forbidden: list[Callable[..., Any]], fn: Callable[..., Any], *args: Any) -> Any:
+    """``call_within``, and fail if the call ran any of the ``forbidden`` functions.
+
+    The course's reference implementations are importable (the notebooks draw their figures with
+    them), so an exercise that asks a student to write one must check the student did not just call it.
+    """
+    codes = {f.__code__: f.__qualname__ for f in forbidden}
+    used: list[str] = []
+
+    def spy(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code in codes:
+            used.append(codes[frame.f_code])
+
+    def watched() -> Any:
+        sys.setprofile(spy)
+        try:
+            return fn(*args)
+        finally:
+            sys.setprofile(None)
+
+    result = call_within(seconds, watched)
+    if used:
+        raise AssertionError(
+            f"{getattr(fn, '__name__', 'Your function')} calls the course's own {used[0]}(): that is the "
+            f"reference answer the check compares with. Write the computation yourself."
+        )
+    return result
 
 
 def wait_for_threads(threads: list[threading.Thread], seconds: float) -> list[threading.Thread]:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from course.bounded import LeftoverThreads, TookTooLong, call_within, no_leftover_threads
+from course.bounded import LeftoverThreads, TookTooLong, call_own_work, call_within, no_leftover_threads
 
 
 def test_call_within_returns_the_value_and_reraises_the_error() -> None:
@@ -40,3 +40,18 @@ def test_leftover_threads_are_reported_with_their_names() -> None:
 def test_threads_that_end_within_the_grace_period_are_fine() -> None:
     with no_leftover_threads(grace=1):
         threading.Thread(target=time.sleep, args=(0.1,)).start()
+
+
+def test_call_own_work_catches_a_call_of_a_forbidden_function() -> None:
+    def reference(x: int) -> int:
+        return x * 2
+
+    def honest(x: int) -> int:
+        return x + x
+
+    def copied(x: int) -> int:
+        return reference(x)
+
+    assert call_own_work(1, [reference], honest, 4) == 8
+    with pytest.raises(AssertionError, match="reference"):
+        call_own_work(1, [reference], copied, 4)

@@ -6,18 +6,33 @@ what went wrong and which rule of the exercise to look at again. Student code ru
 """
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import replace
 from numbers import Real
 
-from course.bounded import call_within
+from course import scheduling
+from course.bounded import call_own_work
 from course.scheduling import (
     CPU, Job, Schedule, Segment, Task, batch, earliest_deadline_first, job_mix, missed_deadlines,
     multiprogramming, round_robin_deadlines, time_sharing,
 )
 
 SECONDS = 5  # bound on one call of student code; the reference answers take milliseconds
+
+
+def _reference_code() -> list[Callable]:
+    """Every function of the simulator that computes an answer: the module's functions, and the
+    methods and properties of the classes that schedule and measure (a student's answer must not call them)."""
+    found = [f for f in vars(scheduling).values() if inspect.isfunction(f) and f.__module__ == scheduling.__name__]
+    for cls in (scheduling.Schedule, scheduling._Simulation):
+        for member in vars(cls).values():
+            found += [f for f in (member, getattr(member, "fget", None)) if inspect.isfunction(f)]
+    return found
+
+
+REFERENCE = _reference_code()
 
 # The two jobs of the chapter's T1 + T2 figure, and the furnace controller of its real-time section.
 TWO_JOBS = [Job("A", 0, (3, 4, 3)), Job("B", 0, (2, 5, 2))]
@@ -49,7 +64,7 @@ def _close(got: object, expected: float) -> bool:
 
 def _check_cpu_utilisation(cpu_utilisation: Callable, jobs: list[Job]) -> None:
     for schedule in _schedules_of(jobs):
-        got = call_within(SECONDS, cpu_utilisation, list(schedule.segments))
+        got = call_own_work(SECONDS, REFERENCE, cpu_utilisation, list(schedule.segments))
         if not _close(got, schedule.cpu_utilisation):
             busy = sum(s.end - s.start for s in schedule.segments if s.kind == CPU)
             raise AssertionError(
@@ -73,7 +88,7 @@ def cpu_utilisation_of_varied_mixes(cpu_utilisation: Callable) -> None:
 
 def _check_average_turnaround(average_turnaround: Callable, jobs: list[Job]) -> None:
     for schedule in _schedules_of(jobs):
-        got = call_within(SECONDS, average_turnaround, list(jobs), list(schedule.segments))
+        got = call_own_work(SECONDS, REFERENCE, average_turnaround, list(jobs), list(schedule.segments))
         if not _close(got, schedule.average_turnaround):
             each = ", ".join(f"{name}: {ticks}" for name, ticks in schedule.turnaround.items())
             raise AssertionError(
@@ -104,7 +119,7 @@ def _cpu_jobs(*specs: tuple[str, int, int]) -> list[Job]:
 
 def _check_round_robin(round_robin: Callable, jobs: list[Job], quantum: int, hint: str) -> None:
     expected = time_sharing(jobs, quantum).completion
-    got = call_within(SECONDS, round_robin, list(jobs), quantum)
+    got = call_own_work(SECONDS, REFERENCE, round_robin, list(jobs), quantum)
     described = f"round_robin(jobs, {quantum}) for jobs [{_jobs_text(jobs)}]"
     if not isinstance(got, dict):
         raise AssertionError(f"{described} returned {got!r}: return a dict {{job name: completion time}}.")
@@ -190,7 +205,7 @@ def round_robin_zero_bursts(round_robin: Callable) -> None:
 
 def _check_missed(missed: Callable, tasks: list[Task], segments: list[Segment], hint: str) -> None:
     expected = missed_deadlines(tasks, segments)
-    got = call_within(SECONDS, missed, list(tasks), list(segments))
+    got = call_own_work(SECONDS, REFERENCE, missed, list(tasks), list(segments))
     if got != expected:
         described = "; ".join(f"{t.name} released {t.release}, needs {t.execution}, deadline {t.deadline}"
                               for t in tasks)
