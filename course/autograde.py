@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,14 +167,25 @@ def _read_grades(root: Path, chapter: str, student: str) -> dict[str, CellGrade]
         }
 
 
-def autograde(chapter: str, notebooks: dict[str, Path], workdir: Path | None = None) -> dict[str, Submission]:
+def autograde(chapter: str, notebooks: dict[str, Path], workdir: Path | None = None, jobs: int = 1) -> dict[str, Submission]:
     """Autograde each student's notebook for ``chapter``; return what nbgrader gave each of them.
 
     ``notebooks`` maps a student id to a notebook path. A submission nbgrader could not grade comes back
-    with no cells and nbgrader's log, so that the caller can say why.
+    with no cells and nbgrader's log, so that the caller can say why. With ``jobs`` > 1 the students are
+    split into that many throwaway courses graded at the same time.
     """
     for path in notebooks.values():
         _check_notebook(Path(path))
+    students = list(notebooks.items())
+    groups = [dict(students[i::jobs]) for i in range(max(1, jobs)) if students[i::jobs]]
+    if len(groups) <= 1:
+        return _autograde_one_course(chapter, notebooks, workdir)
+    with ThreadPoolExecutor(len(groups)) as pool:
+        graded = list(pool.map(lambda group: _autograde_one_course(chapter, group, workdir), groups))
+    return {student: result for part in graded for student, result in part.items()}
+
+
+def _autograde_one_course(chapter: str, notebooks: dict[str, Path], workdir: Path | None) -> dict[str, Submission]:
     with tempfile.TemporaryDirectory(prefix=f"grade-{chapter}-", dir=workdir) as tmp:
         root = Path(tmp)
         make_course(chapter, root)

@@ -53,11 +53,13 @@ def _counter_value(counter: Any) -> int:
     return value
 
 
-def counter_counts_correctly(SafeCounter: type, threads: int = 4, increments: int = 2000) -> None:
-    """Many threads each increment one counter; the value must be the exact total."""
+def _count(SafeCounter: type, threads: int, increments: int, rendezvous: Rendezvous | None = None) -> int:
+    """Let ``threads`` threads, started together, increment one new counter; return its final value."""
     with no_leftover_threads():
         counter = call_within(SECONDS, SafeCounter)
         assert _counter_value(counter) == 0, "A new SafeCounter should start at 0."
+        if rendezvous is not None:
+            amplify_int_attributes(counter, rendezvous)
 
         def work() -> None:
             for _ in range(increments):
@@ -65,8 +67,12 @@ def counter_counts_correctly(SafeCounter: type, threads: int = 4, increments: in
 
         errors = _run_threads(work, threads)
     assert not errors, f"increment() raised {errors[0]!r}."
-    expected = threads * increments
-    got = _counter_value(counter)
+    return _counter_value(counter)
+
+
+def counter_counts_correctly(SafeCounter: type, threads: int = 4, increments: int = 2000) -> None:
+    """Many threads each increment one counter; the value must be the exact total."""
+    got, expected = _count(SafeCounter, threads, increments), threads * increments
     assert got == expected, f"{threads} threads × {increments} increments should give {expected}, got {got}."
 
 
@@ -76,18 +82,8 @@ def counter_survives_forced_race(SafeCounter: type, threads: int = 2, increments
     Unsynchronised code, a lock created inside increment(), or a lock around only the read or only
     the write all lose an update here on every run; a lock held around the whole update never does.
     """
-    with no_leftover_threads():
-        counter = call_within(SECONDS, SafeCounter)
-        amplify_int_attributes(counter, Rendezvous(patience=0.2))
-
-        def work() -> None:
-            for _ in range(increments):
-                counter.increment()
-
-        errors = _run_threads(work, threads)
-    assert not errors, f"increment() raised {errors[0]!r}."
+    got = _count(SafeCounter, threads, increments, Rendezvous(patience=0.2))
     expected = threads * increments
-    got = _counter_value(counter)
     assert got == expected, (
         f"With threads forced to interleave, {threads} threads × {increments} increments gave {got} "
         f"instead of {expected}: an update was lost. Two threads read the same old value and both wrote "
