@@ -39,3 +39,16 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
 ]
+
+# A kernel that dies (os._exit, a crash) or hangs ignoring the interrupt must not cost the whole
+# submission, nor keep the grader waiting a full timeout per remaining cell: RobustExecute marks the
+# rest of the notebook as not run, with the reason, and grading goes on (course/robust_execute.py).
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+from course.robust_execute import RobustExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    RobustExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]

@@ -1,0 +1,3 @@
+# hostile: kills its own kernel in the middle of the notebook
+import os
+os._exit(3)
