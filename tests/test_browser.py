@@ -1,0 +1,45 @@
+"""A learner's view, in a real browser: JupyterLab (started by `python -m course lab`) opens the Chapter 4
+working copy in headless Chromium, Run All executes the teaching cells and draws their figures, and the
+first exercise stops with its NotImplementedError until the learner writes an answer."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from labserver import TOKEN, running_lab
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def page(tmp_path: Path):
+    assert Path(CHROMIUM).exists(), "Chromium is missing: .ci/run installs it (apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _open_notebook(page: Page, url: str, path: str) -> None:
+    page.goto(f"{url}/lab/tree/{path}?token={TOKEN}")
+    # The status bar says Idle only once the kernel is really ready (FIELD-NOTES: the toolbar says so too early).
+    expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle")).to_be_visible(timeout=60_000)
+
+
+def test_run_all_draws_the_figures_and_stops_at_the_first_exercise(page: Page, tmp_path: Path) -> None:
+    with running_lab(tmp_path, tmp_path / "mywork") as lab:
+        _open_notebook(page, lab.url, "ch04_threads/ch04_threads.ipynb")
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        error = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                             has_text="NotImplementedError").first
+        expect(error).to_be_attached(timeout=120_000)
+        assert page.locator(".jp-RenderedImage img").count() >= 6, "the teaching cells should draw their figures"
+        page.screenshot(path=str(tmp_path / "ch04_in_jupyterlab.png"))
