@@ -59,8 +59,11 @@ class RobustExecute(Execute):
 
     def _kernel_answers(self) -> bool:
         """Whether the kernel, after the interrupt, replies to a kernel_info request in time."""
+        return run_sync(self._async_kernel_answers)()
+
+    async def _async_kernel_answers(self) -> bool:
         try:
-            run_sync(self.kc.kernel_info)(reply=True, timeout=ANSWER_SECONDS)
+            await self.kc.kernel_info(reply=True, timeout=ANSWER_SECONDS)
         except Exception:  # a timeout or a dead channel: either way it will run nothing more
             return False
         return True
