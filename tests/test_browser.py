@@ -1,6 +1,7 @@
-"""A learner's view, in a real browser: JupyterLab (started by `python -m course lab`) opens the Chapter 4
-working copy in headless Chromium, Run All executes the teaching cells and draws their figures, and the
-first exercise stops with its NotImplementedError until the learner writes an answer."""
+"""A learner's view, in a real browser: JupyterLab (started by `python -m course lab`) opens the working
+copies in headless Chromium; Run All executes the teaching cells and draws their figures, the first
+exercise stops with its NotImplementedError until the learner writes an answer, and a slider of an
+ipywidgets control, moved from the keyboard, redraws its figure."""
 from __future__ import annotations
 
 import shutil
@@ -33,13 +34,33 @@ def _open_notebook(page: Page, url: str, path: str) -> None:
     expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle")).to_be_visible(timeout=60_000)
 
 
+def _run_all(page: Page) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
 def test_run_all_draws_the_figures_and_stops_at_the_first_exercise(page: Page, tmp_path: Path) -> None:
     with running_lab(tmp_path, tmp_path / "mywork") as lab:
         _open_notebook(page, lab.url, "ch04_threads/ch04_threads.ipynb")
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        _run_all(page)
         error = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
                              has_text="NotImplementedError").first
         expect(error).to_be_attached(timeout=120_000)
         assert page.locator(".jp-RenderedImage img").count() >= 6, "the teaching cells should draw their figures"
         page.screenshot(path=str(tmp_path / "ch04_in_jupyterlab.png"))
+
+
+def test_a_slider_redraws_the_schedules(page: Page, tmp_path: Path) -> None:
+    with running_lab(tmp_path, tmp_path / "mywork") as lab:
+        _open_notebook(page, lab.url, "ch01_os_history/ch01_os_history.ipynb")
+        _run_all(page)
+        widget = page.locator(".widget-interact").first
+        figure = widget.locator(".jp-OutputArea-output img").first
+        expect(figure).to_be_visible(timeout=120_000)
+        before = figure.get_attribute("src")
+        quantum = widget.locator(".widget-slider", has_text="quantum")
+        quantum.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowRight")
+        expect(quantum.locator(".widget-readout")).to_have_text("3", timeout=10_000)
+        expect(figure).not_to_have_attribute("src", before, timeout=30_000)
+        page.screenshot(path=str(tmp_path / "ch01_widget.png"))
