@@ -1,0 +1,32 @@
+# right: task_done()/join() to know when all is processed, then cancel the consumers; a failed consumer ends it early
+import asyncio
+
+
+async def run_async_pipeline(items, worker, n_consumers=3, maxsize=2):
+    queue = asyncio.Queue(maxsize)
+    results = []
+
+    async def consume():
+        while True:
+            item = await queue.get()
+            try:
+                results.append(await worker(item))
+            finally:
+                queue.task_done()
+
+    async def produce():
+        for item in items:
+            await queue.put(item)
+        await queue.join()
+
+    producer = asyncio.create_task(produce())
+    consumers = [asyncio.create_task(consume()) for _ in range(n_consumers)]
+    try:
+        done, _ = await asyncio.wait([producer, *consumers], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # re-raises a worker's exception
+    finally:
+        for task in [producer, *consumers]:
+            task.cancel()
+        await asyncio.gather(producer, *consumers, return_exceptions=True)
+    return results

@@ -1,0 +1,27 @@
+# right: keeps up to `limit` tasks running with asyncio.wait(FIRST_COMPLETED), topping up as each finishes
+import asyncio
+
+
+async def fetch_all(urls, fetch, limit=3, timeout=1.0):
+    async def fetch_one(url):
+        try:
+            return await asyncio.wait_for(fetch(url), timeout)
+        except TimeoutError as error:
+            return error
+
+    urls = list(urls)
+    results = [None] * len(urls)
+    running = {}
+    pending = iter(enumerate(urls))
+    for i, url in pending:
+        running[asyncio.create_task(fetch_one(url))] = i
+        if len(running) == limit:
+            break
+    while running:
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            results[running.pop(task)] = task.result()
+            for i, url in pending:
+                running[asyncio.create_task(fetch_one(url))] = i
+                break
+    return results
