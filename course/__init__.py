@@ -2,11 +2,18 @@
 
 Everything a notebook or a hidden test would otherwise paste into a cell lives here, one idea per module:
 
-- ``course.bounded``   run code with a time bound; report where every thread is stuck; leftover threads
-- ``course.amplify``   make the races and deadlocks the course teaches show up every time
-- ``course.timeline``  record which thread ran when, and draw it
-- ``course.timing``    small timing helpers for measured (never asserted) speed claims
-- ``course.workloads`` importable worker functions (so they also work under spawn/forkserver)
-- ``course.checks``    the visible checks and hidden tests of each chapter's exercises
-- ``course.autograde`` drive nbgrader's autograde for self-study grading, tests and benchmarks
+- ``course.bounded``        run student code with a time bound; say where every thread is stuck; leftovers
+- ``course.amplify``        make the races and deadlocks the course teaches happen on every run
+- ``course.timeline``       record which thread ran when, and draw it
+- ``course.threads_demo``   small helpers for Chapter 4's demonstrations (scripts run in a fresh interpreter)
+- ``course.scheduling``     the CPU-scheduling simulator of Chapter 1
+- ``course.gil``            measurements of Chapter 3 (speedups, switch interval, convoy effect)
+- ``course.processes``      process helpers of Chapter 5 (children left behind, importable copies of cells)
+- ``course.coroutines``     the generator scheduler and task measurements of Chapter 6
+- ``course.widgets``        interactive controls that re-run a simulation or a measurement
+- ``course.workloads``      importable worker functions (so they also work under spawn/forkserver)
+- ``course.checks``         the visible checks and hidden tests of each chapter's exercises
+- ``course.autograde``      drive nbgrader's autograde for self-study grading, tests and benchmarks
+- ``course.robust_execute`` nbgrader's Execute step, surviving kernels that die or hang
+- ``course.benchmark``      the figures printed by ``./dev bench``
 """
