@@ -5,11 +5,30 @@ with spawn or forkserver, which import their target by name.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import math
+import multiprocessing
+import multiprocessing.process
+import multiprocessing.queues
+import os
+import queue
+import random
+import tempfile
 import threading
 import time
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing import shared_memory
+from pathlib import Path
+from typing import Any
 
-__all__ = ["Account", "sleepy_square"]
+__all__ = ["Account", "sleepy_square",
+           "MARK", "WRITES", "worker", "channel", "nothing", "creation_costs", "append_and_report", "report_mark",
+           "read_environment_later", "write_everywhere", "who_sees_what",
+           "count_primes", "spin", "sha256_of_zeros", "compress_pattern", "sum_of_range", "sort_bytes", "wait_at"]
 
 
 @dataclass(eq=False)
@@ -28,3 +47,349 @@ def sleepy_square(x: float, seconds: float = 0.05) -> float:
     """Wait like an I/O call would, then return ``x * x``."""
     time.sleep(seconds)
     return x * x
+
+
+# --- Chapter 2 (processes vs threads): who sees which write, and what a worker costs to create ----------
+
+MARK = "set when course.workloads was imported"
+"""A module global that Chapter 2's writers read and change: only code that shares their memory sees it change."""
+
+ENVIRONMENT_NAME = "COURSE_WRITER_WAS_HERE"
+WRITES = ("list", "global", "environ", "file", "inherited")
+
+
+def worker(kind: str, target: Callable[..., Any], *args: Any) -> threading.Thread | multiprocessing.process.BaseProcess:
+    """A not yet started thread (``kind="thread"``) or process (``kind`` a start method) that runs ``target(*args)``.
+
+    One constructor for both, so that a cell can run the same experiment in each and compare.
+    """
+    if kind == "thread":
+        return threading.Thread(target=target, args=args)
+    return multiprocessing.get_context(kind).Process(target=target, args=args)
+
+
+def channel(kind: str) -> queue.Queue | multiprocessing.queues.Queue:
+    """A queue a worker of ``kind`` can send its answer through: a thread shares a queue.Queue, a process needs
+    a multiprocessing queue (a pipe underneath), because it does not share the parent's memory."""
+    return queue.Queue() if kind == "thread" else multiprocessing.get_context(kind).Queue()
+
+
+def nothing() -> None:
+    """Do nothing: a worker with this target costs only its creation, start and join."""
+
+
+def creation_costs(kind: str, count: int) -> list[float]:
+    """Seconds to create, start and join each of ``count`` workers of ``kind`` that run :func:`nothing`.
+
+    Chapter 2 draws its figure with it; its Exercise 2 asks for the same measurement, written by hand.
+    """
+    costs = []
+    for _ in range(count):
+        begin = time.perf_counter()
+        one = worker(kind, nothing)
+        one.start()
+        one.join()
+        costs.append(time.perf_counter() - begin)
+    return costs
+
+
+def append_and_report(box: list, reply: Any) -> None:
+    """Append to ``box``, then send back where this worker's ``box`` lives and what it holds."""
+    box.append("the writer's item")
+    reply.put((id(box), list(box)))
+
+
+def report_mark(reply: Any) -> None:
+    """Send back the value of :data:`MARK` this worker finds: it tells whether it started as a copy of its parent."""
+    reply.put(MARK)
+
+
+def read_environment_later(name: str, seconds: float, reply: Any) -> None:
+    """Wait ``seconds`` (meanwhile the parent changes its environment), then send back ``os.environ.get(name)``."""
+    time.sleep(seconds)
+    reply.put(os.environ.get(name))
+
+
+def write_everywhere(box: list, folder: str, reply: Any) -> None:
+    """Chapter 2's writer: send back the MARK it finds, then change a list, MARK, the environment and a file."""
+    global MARK
+    reply.put(MARK)
+    box.append("the writer's item")
+    MARK = "set by the writer"
+    os.environ[ENVIRONMENT_NAME] = "set by the writer"
+    Path(folder, "note.txt").write_text("the writer's note")
+
+
+def who_sees_what(kind: str) -> dict[str, bool]:
+    """Run :func:`write_everywhere` in a worker of ``kind``; say which of its writes the parent sees.
+
+    Keys (:data:`WRITES`): "list", "global", "environ", "file" are True when the parent sees the writer's
+    change to the list it was given, to MARK, to the environment, to a file; "inherited" is True when the
+    writer found the MARK the parent had set just before starting it. MARK and the environment are restored.
+    """
+    global MARK
+    box: list[str] = []
+    reply = channel(kind)
+    MARK = "set by the parent"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            writer = worker(kind, write_everywhere, box, folder, reply)
+            writer.start()
+            writer_found = reply.get(timeout=60)
+            writer.join(60)
+            return {
+                "list": bool(box),
+                "global": MARK == "set by the writer",
+                "environ": ENVIRONMENT_NAME in os.environ,
+                "file": Path(folder, "note.txt").exists(),
+                "inherited": writer_found == "set by the parent",
+            }
+    finally:
+        MARK = "set when course.workloads was imported"
+        os.environ.pop(ENVIRONMENT_NAME, None)
+
+
+# --- Chapter 3 (the GIL): work that holds the GIL, work that lets it go, and waiting ---------------------
+
+def count_primes(limit: int) -> int:
+    """Count the primes below ``limit`` by trial division, in pure Python: it holds the GIL but for switches."""
+    return sum(all(n % d for d in range(2, math.isqrt(n) + 1)) for n in range(2, limit))
+
+
+def spin(seconds: float) -> int:
+    """Run a pure-Python loop for ``seconds``; return how many rounds it made. A CPU-bound thread or process."""
+    rounds, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        rounds += 1
+    return rounds
+
+
+@functools.cache
+def _one_mebibyte() -> bytes:
+    return bytes(1 << 20)
+
+
+def sha256_of_zeros(megabytes: int) -> str:
+    """Hash ``megabytes`` MiB of zeros, one MiB at a time, as one hashes a file: hashlib lets go of the GIL
+    while it hashes more than 2047 bytes. (One buffer, reused: allocating a fresh large one for every call
+    would make threads queue for the page faults of the fresh memory rather than for the GIL.)"""
+    digest = hashlib.sha256()
+    for _ in range(megabytes):
+        digest.update(_one_mebibyte())
+    return digest.hexdigest()
+
+
+def compress_pattern(megabytes: int) -> int:
+    """zlib-compress ``megabytes`` MiB of a repeated pseudo-random pattern; zlib lets go of the GIL meanwhile."""
+    pattern = random.Random(megabytes).randbytes(1 << 16)
+    return len(zlib.compress(pattern * (megabytes << 4)))
+
+
+def sum_of_range(n: int) -> int:
+    """``sum(range(n))``: one call into C that keeps the GIL until it returns, however long it takes."""
+    return sum(range(n))
+
+
+def sort_bytes(megabytes: int) -> int:
+    """Sort ``megabytes`` MiB of pseudo-random bytes with ``sorted``: C code that keeps the GIL throughout."""
+    return sorted(random.Random(megabytes).randbytes(megabytes << 20))[-1]
+
+
+def wait_at(barrier: Any) -> None:
+    """Pool initializer: wait until every worker of the pool, and its creator, has started (warm pools)."""
+    barrier.wait(60)
+
+
+# --------------------------------------------------------------------------- Chapter 5: processes
+# Targets and pool tasks of Chapter 5. Each reports through a queue, pipe or return value: a child's
+# print() goes to the kernel's own output, which a notebook cell may or may not show. The CPU-bound
+# task is Chapter 3's count_primes.
+
+__all__ += ["Countdown", "Stage", "add", "checksum", "checksum_shared", "consume", "double_shared", "fail_if_negative",
+            "fill", "hold_lock", "label_of", "nap", "produce", "put_big", "quiet_worker", "record_visit",
+            "report_identity", "send_lines", "set_label", "shout", "shout_list", "square"]
+
+def square(x: float) -> float:
+    """Return ``x * x``: the smallest task, so that what a measurement shows is the pool's own cost."""
+    return x * x
+
+
+def report_identity(reply: Any, tag: str) -> None:
+    """Put (tag, process name, pid, parent pid) on the queue ``reply``."""
+    me = multiprocessing.current_process()
+    reply.put((tag, me.name, os.getpid(), os.getppid()))
+
+
+class Countdown(multiprocessing.Process):
+    """A Process subclass: ``start()`` runs the overridden ``run()`` in the new process."""
+
+    def __init__(self, count: int, reply: Any) -> None:
+        super().__init__(name=f"countdown-{count}")
+        self.count = count
+        self.reply = reply
+
+    def run(self) -> None:
+        for i in range(self.count, 0, -1):
+            self.reply.put(f"{self.name} (pid {os.getpid()}): {i}")
+
+
+def hold_lock(lock: Any, holding: Any) -> None:
+    """Take ``lock``, set the event ``holding``, and keep the lock for a minute (until terminated)."""
+    lock.acquire()
+    holding.set()
+    time.sleep(60)
+
+
+def add(counter: Any, times: int, start: Any, locked: bool) -> None:
+    """Add 1 to ``counter.value`` ``times`` times, after all processes reach the barrier ``start``."""
+    start.wait()
+    for _ in range(times):
+        if locked:
+            with counter.get_lock():
+                counter.value += 1
+        else:
+            counter.value += 1  # a read and a write, each locked on its own: another process fits between
+
+
+def fill(array: Any, value: int, start: Any, locked: bool, backwards: bool = False) -> None:
+    """Write ``value`` into every element of ``array``, one element at a time (with or without its lock).
+
+    Two writers going opposite ways make a rewrite that is not atomic show at once: without the lock
+    each ends up owning the half of the array it wrote last.
+    """
+    start.wait()
+    with array.get_lock() if locked else contextlib.nullcontext():
+        for i in reversed(range(len(array))) if backwards else range(len(array)):
+            array[i] = value
+            time.sleep(0.001)  # a real rewrite computes each element; meanwhile the other process runs
+
+
+def produce(outbox: Any, items: list, consumers: int) -> None:
+    """Put every item on ``outbox``, then one ``None`` per consumer to tell it to stop."""
+    for item in items:
+        outbox.put(item)
+    for _ in range(consumers):
+        outbox.put(None)
+
+
+def consume(inbox: Any, outbox: Any) -> None:
+    """Square items from ``inbox`` onto ``outbox`` (with this process's name) until a ``None`` arrives."""
+    name = multiprocessing.current_process().name
+    for item in iter(inbox.get, None):
+        outbox.put((name, item * item))
+
+
+def shout(conn: Any) -> None:
+    """Answer every string received on ``conn`` with its upper-case version, until ``None``."""
+    for message in iter(conn.recv, None):
+        conn.send(message.upper())
+    conn.close()
+
+
+def send_lines(conn: Any, lines: list[str]) -> None:
+    """Send each line on ``conn``, then close this process's end."""
+    for line in lines:
+        conn.send(line)
+    conn.close()
+
+
+def put_big(outbox: Any, nbytes: int) -> None:
+    """Put ``nbytes`` bytes on ``outbox`` and return: the process still has to flush them to the pipe."""
+    outbox.put(b"x" * nbytes)
+
+
+def double_shared(name: str, count: int) -> None:
+    """Double the first ``count`` 64-bit integers of the shared memory block ``name``, in place."""
+    block = shared_memory.SharedMemory(name=name)
+    numbers = block.buf[: 8 * count].cast("q")
+    for i in range(count):
+        numbers[i] *= 2
+    numbers.release()  # a block cannot close while a view of it exists
+    block.close()
+
+
+def shout_list(name: str) -> None:
+    """Upper-case the first item of the ShareableList ``name`` and add 1 to its second."""
+    items = shared_memory.ShareableList(name=name)
+    items[0] = items[0].upper()
+    items[1] += 1
+    items.shm.close()
+
+
+def record_visit(visits: Any, log: Any, stats: Any, lock: Any) -> None:
+    """Record this process in a Manager's dict and list, and count it in a Namespace under a lock."""
+    name = multiprocessing.current_process().name
+    visits[name] = os.getpid()
+    log.append(name)
+    with lock:  # stats.count += 1 is a read and a write, two round trips to the manager
+        stats.count += 1
+
+
+def fail_if_negative(x: float) -> float:
+    """Return ``x * x``, or raise ValueError for a negative ``x`` (for error callbacks)."""
+    if x < 0:
+        raise ValueError(f"negative input: {x}")
+    return x * x
+
+
+_label = "not initialised"
+
+
+def set_label(label: str) -> None:
+    """A pool initializer: give this worker process a label that every later task sees."""
+    global _label
+    _label = f"{label} (pid {os.getpid()})"
+
+
+def label_of(x: Any) -> tuple[Any, str]:
+    """Return ``x`` with the label the initializer gave this worker."""
+    return x, _label
+
+
+def nap(seconds: float) -> float:
+    """Sleep ``seconds`` and return them: tasks that finish in an order other than the input's."""
+    time.sleep(seconds)
+    return seconds
+
+
+def quiet_worker(starts: Any) -> None:
+    """A pool initializer: count this worker's start in the shared Value ``starts``, silence its stderr.
+
+    For the demo of a pool whose workers die at once: each death prints a traceback, and the pool
+    starts a new worker that dies in turn.
+    """
+    with starts.get_lock():
+        starts.value += 1
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
+def checksum(data: bytes) -> int:
+    """CRC-32 of ``data``: fast C code, so that the cost of sending ``data`` to a worker stands out."""
+    return zlib.crc32(data)
+
+
+def checksum_shared(name: str, size: int) -> int:
+    """CRC-32 of the first ``size`` bytes of the shared memory block ``name``, read in place."""
+    block = shared_memory.SharedMemory(name=name)
+    view = block.buf[:size]
+    result = zlib.crc32(view)
+    view.release()
+    block.close()
+    return result
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a pipeline: tags the item with its index and the pid of the process that ran it.
+
+    The first stage receives a bare item and returns ``(item, trail, ballast)``; each later stage adds
+    ``(index, pid)`` to the trail, so a check sees which process ran which stage for every item.
+    ``padding`` bytes of ballast make results big enough to fill a pipe.
+    """
+
+    index: int
+    padding: int = 0
+
+    def __call__(self, item: Any) -> tuple[Any, tuple[tuple[int, int], ...], bytes]:
+        value, trail = (item[0], item[1]) if self.index else (item, ())
+        return value, trail + ((self.index, os.getpid()),), b"." * self.padding

@@ -1,0 +1,186 @@
+"""Measure what the GIL does on the reader's machine: who waits for it, and what threads and processes gain.
+
+Chapter 3 states nothing about speed that a cell does not measure, so the measurements live here:
+
+- ``tick_gaps`` runs a ticker thread that naps 1 ms at a time, like a thread waiting for I/O, while other
+  work runs; how late its ticks come shows when that work hands the GIL over (at every switch interval,
+  only when a long C call returns, or not at all because it let go of the GIL), and the convoy effect.
+- ``speedups`` times the same items on warm pools of threads or processes against a plain loop.
+- ``gil_status`` says what the running interpreter is: a GIL build, or a free-threaded one (PEP 703).
+"""
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.pool
+import os
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
+
+from course import workloads
+
+if TYPE_CHECKING:  # matplotlib is imported only when drawing: child processes import this module too.
+    from matplotlib.axes import Axes
+
+__all__ = ["usable_cores", "gil_status", "switch_interval", "tick_gaps", "in_process", "warm_pool", "speedups",
+           "plot_speedups", "BUSY"]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or CI runner may allow fewer than the machine has)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def gil_status() -> str:
+    """One paragraph on this interpreter: its version, whether it is a free-threaded build, whether the GIL is on.
+
+    ``sys._is_gil_enabled`` exists from Python 3.13 on; older versions always have the GIL, and say so.
+    """
+    version = ".".join(map(str, sys.version_info[:3]))
+    if not hasattr(sys, "_is_gil_enabled"):
+        return (f"Python {version} has no free-threaded build (those start with 3.13): "
+                f"this interpreter always runs with the GIL.")
+    built_without = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    enabled = sys._is_gil_enabled()
+    build = "a free-threaded build (PEP 703)" if built_without else "a standard build"
+    state = "the GIL is enabled" if enabled else "the GIL is disabled: threads run Python code in parallel"
+    note = " (an extension module or PYTHON_GIL=1 turned it back on)" if built_without and enabled else ""
+    subinterpreters = find_spec("concurrent.interpreters") is not None
+    return (f"Python {version} is {build}; right now {state}{note}. concurrent.interpreters "
+            f"(subinterpreters, 3.14+) is {'available' if subinterpreters else 'not available'}.")
+
+
+@contextlib.contextmanager
+def switch_interval(seconds: float) -> Iterator[None]:
+    """Set ``sys.setswitchinterval(seconds)`` for the block and restore the previous value after it."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def tick_gaps(busy: Callable[..., Any], *args: Any, nap: float = 0.001) -> list[float]:
+    """Call ``busy(*args)`` while a ticker thread naps ``nap`` seconds between ticks; return the gaps (s).
+
+    Each gap is a nap plus the time the ticker then waited to run again, mostly for the GIL. Every gap that
+    overlaps the call counts: a C call that keeps the GIL throughout shows as one gap as long as the call.
+    The ticker is joined before this returns.
+    """
+    ticks: list[float] = []
+    stop = threading.Event()
+
+    def ticker() -> None:
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(nap)
+
+    thread = threading.Thread(target=ticker, name="ticker", daemon=True)
+    thread.start()
+    time.sleep(5 * nap)  # let the ticker settle into its rhythm first
+    began = time.perf_counter()
+    try:
+        busy(*args)
+    finally:
+        ended = time.perf_counter()
+        time.sleep(5 * nap)  # the tick that ends the last gap
+        stop.set()
+        thread.join()
+    return [later - earlier for earlier, later in zip(ticks, ticks[1:]) if later >= began and earlier <= ended]
+
+
+BUSY: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
+    "sleeping": (time.sleep, (0.25,)),
+    "a pure-Python loop": (workloads.spin, (0.25,)),
+    "one C call that keeps the GIL (sum)": (workloads.sum_of_range, (10**7,)),
+    "C code that lets go of the GIL (sha256)": (workloads.sha256_of_zeros, (128,)),
+}
+"""Work for the calling thread while ``tick_gaps`` ticks: one of each way of holding the GIL, about 0.1-0.3 s."""
+
+
+def in_process(fn: Callable[..., Any], *args: Any) -> None:
+    """Run ``fn(*args)`` in a child process and wait for it: CPU work that competes for cores, not for our GIL.
+
+    ``fn`` must be importable (e.g. from ``course.workloads``) for spawn and forkserver.
+    """
+    child = multiprocessing.Process(target=fn, args=args)
+    child.start()
+    child.join()
+
+
+@contextlib.contextmanager
+def warm_pool(kind: str, workers: int) -> Iterator[multiprocessing.pool.Pool]:
+    """A pool of ``workers`` threads (``kind="threads"``) or processes whose workers have all started.
+
+    Process start-up (tens of milliseconds with spawn) would otherwise be timed as if it were work: a
+    barrier in each worker's initializer holds this function until every worker is up. The pool is closed
+    and joined at the end of the block, so no worker outlives it.
+    """
+    if kind == "threads":
+        pool = multiprocessing.pool.ThreadPool(workers)
+    elif kind == "processes":
+        barrier = multiprocessing.Barrier(workers + 1)
+        pool = multiprocessing.Pool(workers, initializer=workloads.wait_at, initargs=(barrier,))
+        barrier.wait(60)
+    else:
+        raise ValueError(f"kind must be 'threads' or 'processes', not {kind!r}")
+    try:
+        yield pool
+    finally:
+        pool.close()
+        pool.join()
+
+
+def _best_time(run: Callable[[], Any], repeat: int) -> float:
+    """The shortest of ``repeat`` timings of ``run()``: other load on the machine only ever adds time."""
+    best = float("inf")
+    for _ in range(repeat):
+        begin = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - begin)
+    return best
+
+
+def speedups(fn: Callable[[Any], Any], items: Sequence[Any], kind: str, worker_counts: Sequence[int],
+             repeat: int = 2) -> list[float]:
+    """How many times faster ``fn`` runs over ``items`` on a warm pool of each size than in a plain loop.
+
+    Each time is the best of ``repeat`` runs. ``fn`` must be importable for processes. One item per task
+    (chunksize 1), so that every worker gets some.
+    """
+    alone = _best_time(lambda: [fn(item) for item in items], repeat)
+    result = []
+    for workers in worker_counts:
+        with warm_pool(kind, workers) as pool:
+            result.append(alone / _best_time(lambda: pool.map(fn, items, chunksize=1), repeat))
+    return result
+
+
+def plot_speedups(curves: dict[str, list[float]], worker_counts: Sequence[int], ax: Axes | None = None) -> Axes:
+    """Draw measured speedups against the workers, with the two ideals: one per worker for waiting, and
+    one per worker up to the usable cores for computing."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    cores = usable_cores()
+    ax.plot(worker_counts, worker_counts, color="gray", linewidth=6, alpha=0.25, label="ideal for waiting")
+    ax.plot(worker_counts, [min(w, cores) for w in worker_counts], color="black", linewidth=1.5, linestyle=":",
+            label=f"ideal for computing on {cores} core{'s' * (cores > 1)}")
+    for label, values in curves.items():
+        ax.plot(worker_counts, values, "o-", label=label)
+    ax.set(xticks=list(worker_counts), xlabel="workers in the pool", ylabel="speedup over a plain loop (times)",
+           title="Same items, more workers: who gains?")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    return ax
