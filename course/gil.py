@@ -23,21 +23,13 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from course import workloads
+from course.processes import best_time, usable_cores
 
 if TYPE_CHECKING:  # matplotlib is imported only when drawing: child processes import this module too.
     from matplotlib.axes import Axes
 
 __all__ = ["usable_cores", "gil_status", "switch_interval", "tick_gaps", "in_process", "warm_pool", "speedups",
            "plot_speedups", "BUSY"]
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (a container or CI runner may allow fewer than the machine has)."""
-    if hasattr(os, "process_cpu_count"):  # Python 3.13+
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def gil_status() -> str:
@@ -141,16 +133,6 @@ def warm_pool(kind: str, workers: int) -> Iterator[multiprocessing.pool.Pool]:
         pool.join()
 
 
-def _best_time(run: Callable[[], Any], repeat: int) -> float:
-    """The shortest of ``repeat`` timings of ``run()``: other load on the machine only ever adds time."""
-    best = float("inf")
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - begin)
-    return best
-
-
 def speedups(fn: Callable[[Any], Any], items: Sequence[Any], kind: str, worker_counts: Sequence[int],
              repeat: int = 2) -> list[float]:
     """How many times faster ``fn`` runs over ``items`` on a warm pool of each size than in a plain loop.
@@ -158,11 +140,11 @@ def speedups(fn: Callable[[Any], Any], items: Sequence[Any], kind: str, worker_c
     Each time is the best of ``repeat`` runs. ``fn`` must be importable for processes. One item per task
     (chunksize 1), so that every worker gets some.
     """
-    alone = _best_time(lambda: [fn(item) for item in items], repeat)
+    alone = best_time(lambda: [fn(item) for item in items], repeat=repeat)
     result = []
     for workers in worker_counts:
         with warm_pool(kind, workers) as pool:
-            result.append(alone / _best_time(lambda: pool.map(fn, items, chunksize=1), repeat))
+            result.append(alone / best_time(lambda: pool.map(fn, items, chunksize=1), repeat=repeat))
     return result
 
 

@@ -72,7 +72,9 @@ def default_start_method(method: str) -> Iterator[None]:
 
 
 def usable_cores() -> int:
-    """CPUs this process may run on (its affinity mask where the OS has one, else all of them)."""
+    """CPUs this process may run on (a container or CI runner may allow fewer than the machine has)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return os.process_cpu_count() or 1
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1

@@ -19,6 +19,7 @@ from typing import Any
 
 from course import workloads
 from course.bounded import call_own_work, no_leftover_threads
+from course.processes import no_leftover_processes
 
 SECONDS = 5  # bound on a call that only thinks
 MEASURING_SECONDS = 60  # bound on a call that starts processes (spawn is slow on a loaded machine)
@@ -143,23 +144,9 @@ def _watched_workers() -> Iterator[dict[Any, _Started]]:
             cls.start, cls.join = start, join
 
 
-@contextlib.contextmanager
-def no_leftover_processes(grace: float = 2.0) -> Iterator[None]:
-    """Fail if child processes started in the block are still running ``grace`` seconds after it."""
-    before = set(multiprocessing.active_children())
-    yield
-    deadline = time.monotonic() + grace
-    while (alive := set(multiprocessing.active_children()) - before) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not alive, (
-        f"{len(alive)} process(es) started by your code were still running after it returned: join every "
-        f"process you start."
-    )
-
-
 def _measure(creation_costs: Callable[[str, int], Any], kind: str, count: int) -> tuple[list[float], list[_Started]]:
     """Call the student's creation_costs(kind, count) while recording the workers it starts."""
-    with no_leftover_threads(), no_leftover_processes(), _watched_workers() as records:
+    with no_leftover_threads(), no_leftover_processes(grace=2.0), _watched_workers() as records:
         costs = call_own_work(MEASURING_SECONDS, [workloads.creation_costs], creation_costs, kind, count)
     started = list(records.values())
     call = f"creation_costs({kind!r}, {count})"

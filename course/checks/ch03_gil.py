@@ -20,8 +20,7 @@ from typing import Any
 
 from course import workloads
 from course.bounded import call_within, no_leftover_threads
-from course.checks.ch02_processes_threads import no_leftover_processes
-from course.gil import usable_cores
+from course.processes import no_leftover_processes, usable_cores
 
 SECONDS = 5  # bound on a call that only thinks
 RUNNING_SECONDS = 60  # bound on a call that starts processes (spawn is slow on a loaded machine)
@@ -188,7 +187,7 @@ def _recorded_work(needed: int) -> Iterator[PidRecorder]:
 
 def _crunch(crunch_all: Callable[..., Any], work: Callable[[Any], Any], items: list[int]) -> list[Any]:
     """The student's results, once every thread and process it started has ended."""
-    with no_leftover_threads(), no_leftover_processes():
+    with no_leftover_threads(), no_leftover_processes(grace=2.0):
         got = call_within(RUNNING_SECONDS, crunch_all, work, items)
     assert got is not None, "crunch_all returned None: return the list of results."
     return list(got)
