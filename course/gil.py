@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.pool
-import os
 import sys
 import sysconfig
 import threading
