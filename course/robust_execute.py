@@ -6,10 +6,21 @@ full timeout. Here the first such cell gets an error output that says what happe
 cell gets an error output saying it was not run and why, the kernel is shut down, and grading goes on:
 the checks that ran keep their points, the rest get 0 with a reason the student can read.
 
+It also runs the kernel in a sandbox (``course.sandbox``: limits, another user when root, hidden course
+files, every leftover process killed afterwards), asks the guard (``course.guard``) before and after each
+graded cell whether student code tampered with the grading machinery (a graded cell gets 0 if so), shows
+where each of the student's threads is stuck when a cell times out, and caps each cell's output.
+
 nbgrader_config.py puts ``RobustExecute`` in place of ``Execute``; it reads the same ``c.Execute`` settings.
 """
 from __future__ import annotations
 
+import ast
+import asyncio
+import contextlib
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 
 from jupyter_core.utils import run_sync
@@ -17,13 +28,40 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
+from course import guard, sandbox
+
 __all__ = ["RobustExecute"]
 
 ANSWER_SECONDS = 5  # how long a kernel has to answer after the interrupt that ended a timed-out cell
+MAX_OUTPUT_CHARS = 2_000_000  # per cell: beyond this, output is dropped (a print loop must not flood the grader)
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _stream(text: str) -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stdout", text=text)
+
+
+def _tampered(problems: list[str]) -> NotebookNode:
+    return _error("GradingTampered", "this test was not trusted, because code in the notebook changed the grading "
+                  "machinery: " + "; ".join(problems[:5]) + (" …" if len(problems) > 5 else ""))
+
+
+def _names_used(source: str) -> tuple[str, ...]:
+    """Names a test cell reads without binding them itself (what student code could have shadowed)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ()
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    return tuple(sorted(read - bound))
 
 
 class RobustExecute(Execute):
@@ -31,13 +69,35 @@ class RobustExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._stopped: str | None = None
-        return super().preprocess(nb, resources, km)
+        self._output_chars: dict[int, int] = {}
+        self._box: sandbox.Sandbox | None = None
+        if not sandbox.enabled():
+            return super().preprocess(nb, resources, km)
+        with sandbox.Sandbox(hide=self._hidden_folders()) as self._box:
+            return super().preprocess(nb, resources, km)
+
+    def _hidden_folders(self) -> list[Path]:
+        """What the kernel must not see: the course folder (hidden tests, gradebook) and the exchange."""
+        folders = [Path(self.config.CourseDirectory.get("root", os.getcwd())), sandbox.PACKAGE.parent]
+        if "root" in self.config.Exchange:
+            folders.append(Path(self.config.Exchange.root))
+        return folders
+
+    def create_kernel_manager(self) -> Any:
+        km = super().create_kernel_manager()
+        if self._box is not None:
+            km.kernel_spec.argv = self._box.kernel_argv()
+        return km
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if cell.cell_type != "code":
             return cell, resources
         if self._stopped:
             cell.outputs = [_error("CellNotRun", self._stopped)]
+            return cell, resources
+        graded = self._box is not None and cell.metadata.get("nbgrader", {}).get("grade", False)
+        if graded and (problems := self._tampering(cell)):
+            cell.outputs = [_tampered(problems)]
             return cell, resources
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
@@ -46,12 +106,58 @@ class RobustExecute(Execute):
                              f"thread, a crash or running out of memory), so nothing after it could run")
             cell.outputs.append(_error("KernelDied", f"the kernel died while running this cell (cell {index})"))
             return cell, resources
-        if self._timed_out(cell) and not self._kernel_answers():
-            self._stopped = (f"not run: cell {index} hung and ignored the interrupt, so the kernel was stopped "
-                             f"and nothing after it could run")
-            cell.outputs.append(_error("KernelHung", "this cell did not stop when interrupted; the kernel was shut down"))
-            run_sync(self.km.shutdown_kernel)(now=True)
+        if self._timed_out(cell):
+            if not self._kernel_answers():
+                self._stopped = (f"not run: cell {index} hung and ignored the interrupt, so the kernel was "
+                                 f"stopped and nothing after it could run")
+                cell.outputs.append(_error("KernelHung", "this cell did not stop when interrupted; the kernel was shut down"))
+                run_sync(self.km.shutdown_kernel)(now=True)
+                return cell, resources
+            if self._box is not None:
+                cell.outputs.append(_stream("Where each thread your code started was when the cell timed out:\n"
+                                            + self._ask("__import__('course.kernel').kernel.student_thread_stacks()")))
+        if graded and (problems := self._tampering(cell)):
+            cell.outputs.append(_tampered(problems))
         return cell, resources
+
+    def _tampering(self, cell: NotebookNode) -> list[str]:
+        """What the guard in the kernel reports changed in the grading machinery (signed; see course.guard)."""
+        nonce = secrets.token_hex(8)
+        reply = self._ask_raw(guard.expression(nonce, _names_used(cell.source)))
+        return guard.read_verdict(self._box.key, nonce, reply)
+
+    def _ask(self, expression: str) -> str:
+        """The text of ``expression`` evaluated in the kernel, or why there is none."""
+        reply = self._ask_raw(expression)
+        try:
+            return ast.literal_eval(reply["data"]["text/plain"])
+        except Exception:
+            return "(the kernel did not say)"
+
+    def _ask_raw(self, expression: str) -> dict[str, Any] | None:
+        """Evaluate ``expression`` as a user expression: IPython's input hooks never see it."""
+        return run_sync(self._async_ask_raw)(expression)
+
+    async def _async_ask_raw(self, expression: str) -> dict[str, Any] | None:
+        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"x": expression})
+        with contextlib.suppress(Exception):  # no answer in time: the caller treats None as "no answer"
+            async with asyncio.timeout(ANSWER_SECONDS * 2):
+                while True:
+                    msg = await self.kc.get_shell_msg(timeout=ANSWER_SECONDS * 2)
+                    if msg["parent_header"].get("msg_id") == msg_id:
+                        return msg["content"].get("user_expressions", {}).get("x")
+        return None
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
+        """Keep a cell's output under MAX_OUTPUT_CHARS: a print loop must not flood the grader's memory."""
+        size = len(str(msg.get("content", {}).get("text", ""))) + len(str(msg.get("content", {}).get("data", "")))
+        used = self._output_chars.get(cell_index, 0)
+        self._output_chars[cell_index] = used + size
+        if used + size <= MAX_OUTPUT_CHARS:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= MAX_OUTPUT_CHARS:
+            outs.append(_stream(f"\n[output cut: this cell printed more than {MAX_OUTPUT_CHARS:,} characters]\n"))
+        return None
 
     def _timed_out(self, cell: NotebookNode) -> bool:
         ename = self.error_on_timeout.get("ename") if self.error_on_timeout else None

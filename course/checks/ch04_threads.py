@@ -184,9 +184,12 @@ def _polls(name: str, args: tuple, kwargs: dict) -> bool:
     return block is False or timeout is not None
 
 
-@functools.cache
-def _queue_spy() -> dict[str, Any]:
-    """Install, once, a record of polling calls on queue.Queue made by threads a check watches."""
+def _install_queue_spy() -> dict[str, Any]:
+    """Record polling calls on queue.Queue made by threads a check watches.
+
+    Installed when this module is imported, so that the grading guard (course.guard), armed after that
+    import, takes the wrapped methods as the real ones.
+    """
     spy: dict[str, Any] = {"watching": False, "ignored": set(), "calls": []}
 
     def wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,9 +206,12 @@ def _queue_spy() -> dict[str, Any]:
     return spy
 
 
+_QUEUE_SPY = _install_queue_spy()
+
+
 def pipeline_stops_without_polling(run_pipeline: Callable[..., Any]) -> None:
     """Consumers block on get() and stop at a sentinel: no polling, little CPU, a prompt return."""
-    spy = _queue_spy()
+    spy = _QUEUE_SPY
     spy["calls"].clear()
     spy["ignored"] = set(threading.enumerate())
     last_done = [0.0]
