@@ -52,3 +52,15 @@ c.Autograde.autograde_preprocessors = [
     RobustExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
+
+# A damaged submission must get a clear outcome and never stop the run for everyone: a copy-pasted check
+# cell makes stock nbgrader abort the whole autograde, a deleted one keeps a previous run's full marks, and
+# another chapter's notebook fails with "the nbgrader metadata may be corrupted". SubmissionChecks, run
+# just before CheckCellMetadata, fixes each of these (course/submission_checks.py).
+from nbgrader.preprocessors import CheckCellMetadata  # noqa: E402
+
+from course.submission_checks import SubmissionChecks  # noqa: E402
+
+_sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
+_at = _sanitize.index(CheckCellMetadata)
+c.Autograde.sanitize_preprocessors = [*_sanitize[:_at], SubmissionChecks, *_sanitize[_at:]]

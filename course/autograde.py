@@ -23,8 +23,8 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "source"
 
-__all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "exercises", "nbgrader",
-           "solution_sources", "with_cells_replaced"]
+__all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "check_notebook", "exercises",
+           "nbgrader", "notebook_at", "solution_sources", "with_cells_replaced"]
 
 
 class GradingError(Exception):
@@ -125,17 +125,71 @@ def make_course(chapter: str, root: Path) -> None:
         raise GradingError(f"nbgrader generate_assignment {chapter} failed:\n{done.stderr[-3000:]}")
 
 
-def _check_notebook(path: Path) -> None:
-    """Fail with advice when ``path`` is not a readable notebook."""
-    if not path.is_file():
-        raise GradingError(f"No notebook at {path}. Give the path of your .ipynb file.")
+def notebook_at(path: Path, chapter: str | None = None) -> Path:
+    """The notebook to grade at ``path``: that file, or in a chapter's folder the chapter's notebook.
+
+    A learner's notebook goes missing by being renamed or duplicated (JupyterLab's copy is
+    ``ch04_threads-Copy1.ipynb``): the error then lists the notebooks that are there instead.
+    """
+    if path.is_dir() and (chapter or path.name) in chapters():
+        path = path / f"{chapter or path.name}.ipynb"
+    if path.is_file():
+        return path
+    folder = path if path.is_dir() else path.parent
+    found = sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+    if found:
+        raise GradingError(f"No notebook at {path}; {folder} holds {', '.join(found)}. Grade the one with your "
+                           f"answers by its path, e.g. ./dev grade {folder / found[0]}")
+    raise GradingError(f"No notebook at {path}, nor any other in {folder}. Give the path of your .ipynb file, for "
+                       f"example mywork/ch04_threads/ch04_threads.ipynb (./dev lab puts a fresh copy of each released "
+                       f"notebook into mywork/ where one is missing).")
+
+
+def _cell_ids(cells: list[dict]) -> set[str]:
+    """The grade_ids of the nbgrader cells among ``cells`` (plain JSON or nbformat's)."""
+    return {i for c in cells if (i := c.get("metadata", {}).get("nbgrader", {}).get("grade_id"))}
+
+
+def _exercise_ids(chapter: str) -> set[str]:
+    """The grade_ids of ``chapter``'s solution and check cells."""
+    return {i for ex in exercises(chapter) for i in ex.grade_ids + ex.solution_ids}
+
+
+def _chapter_owning(ids: set[str]) -> str | None:
+    """The chapter that some of these grade_ids belong to, if any."""
+    return next((chapter for chapter in chapters() if ids & _exercise_ids(chapter)), None)
+
+
+def check_notebook(path: Path, chapter: str) -> None:
+    """Fail with what is wrong and what to do when ``path`` is not a notebook of ``chapter``.
+
+    nbgrader fails on each of these too, but with a traceback that names neither ("Notebook does not appear
+    to be JSON", "could not be converted from version 1 to version 2", "the nbgrader metadata may be
+    corrupted").
+    """
+    source_notebook(chapter)  # an unknown chapter says so first
+    fresh = f"start over from release/{chapter}/{chapter}.ipynb and paste your answers in"
     try:
-        nbformat.read(path, as_version=4)
-    except Exception as exc:  # nbformat raises several kinds for broken files
-        raise GradingError(
-            f"{path} is not a readable notebook ({exc.__class__.__name__}: {str(exc)[:200]}). "
-            f"Open it in JupyterLab and save it again, or start over from release/."
-        ) from exc
+        text = path.read_text(encoding="utf-8")
+        json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError is one too
+        raise GradingError(f"{path} is not a readable notebook: it is not valid JSON ({exc}), so it was probably "
+                           f"cut short while being saved or copied. If it is open in JupyterLab, save it again; "
+                           f"otherwise {fresh}.") from exc
+    try:
+        cells = nbformat.reads(text, as_version=4).cells
+    except Exception as exc:  # nbformat raises several kinds for JSON that is no notebook
+        raise GradingError(f"{path} is not a readable notebook: it is JSON, but not a Jupyter notebook "
+                           f"({exc.__class__.__name__}: {str(exc)[:200]}). Grade the .ipynb file you answered "
+                           f"the exercises in, or {fresh}.") from exc
+    ids = _cell_ids(cells)
+    if ids & _exercise_ids(chapter):
+        return
+    if other := _chapter_owning(ids):
+        raise GradingError(f"{path.name} is the notebook of {other}, not of {chapter}. Grade it as what it is "
+                           f"(--chapter {other}); to hand in {chapter}, {fresh}.")
+    raise GradingError(f"{path.name} has none of {chapter}'s exercise cells: it is another notebook, or its cells "
+                       f"lost their nbgrader metadata. {fresh.capitalize()}.")
 
 
 def _failure_messages(autograded: Path) -> dict[str, str]:
@@ -175,7 +229,7 @@ def autograde(chapter: str, notebooks: dict[str, Path], workdir: Path | None = N
     split into that many throwaway courses graded at the same time.
     """
     for path in notebooks.values():
-        _check_notebook(Path(path))
+        check_notebook(Path(path), chapter)
     students = list(notebooks.items())
     groups = [dict(students[i::jobs]) for i in range(max(1, jobs)) if students[i::jobs]]
     if len(groups) <= 1:
@@ -221,12 +275,11 @@ def chapter_of(path: Path) -> str:
     if path.stem in chapters():
         return path.stem
     try:
-        ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in json.loads(path.read_text())["cells"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        ids = set()
-    for chapter in chapters():
-        if any(g in ids for ex in exercises(chapter) for g in ex.grade_ids):
-            return chapter
+        chapter = _chapter_owning(_cell_ids(json.loads(path.read_text())["cells"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        chapter = None
+    if chapter:
+        return chapter
     raise GradingError(
         f"Cannot tell which chapter {path.name} belongs to. Keep the released file name "
         f"(one of: {', '.join(c + '.ipynb' for c in chapters())}) or pass --chapter."
