@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "source"
 
 __all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "check_notebook", "exercises",
-           "nbgrader", "notebook_at", "solution_sources", "with_cells_replaced"]
+           "failure_messages", "nbgrader", "notebook_at", "solution_sources", "with_cells_replaced"]
 
 
 class GradingError(Exception):
@@ -192,7 +192,7 @@ def check_notebook(path: Path, chapter: str) -> None:
                        f"lost their nbgrader metadata. {fresh.capitalize()}.")
 
 
-def _failure_messages(autograded: Path) -> dict[str, str]:
+def failure_messages(autograded: Path) -> dict[str, str]:
     """For each grade cell of an autograded notebook, the error it ended with (if any)."""
     messages = {}
     for cell in nbformat.read(autograded, as_version=4).cells:
@@ -209,7 +209,7 @@ def _read_grades(root: Path, chapter: str, student: str) -> dict[str, CellGrade]
     autograded = root / "autograded" / student / chapter / f"{chapter}.ipynb"
     if not autograded.is_file():
         return {}
-    messages = _failure_messages(autograded)
+    messages = failure_messages(autograded)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         try:
             notebook = gb.find_submission_notebook(chapter, chapter, student)

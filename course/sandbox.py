@@ -45,7 +45,7 @@ GiB, MiB = 1 << 30, 1 << 20
 # (soft = hard) limits per process. A thread's stack is RLIMIT_STACK (glibc), so 2 MiB keeps Chapter 6's
 # 1 000 threads within the address-space limit.
 LIMITS = {
-    "RLIMIT_AS": 6 * GiB,
+    "RLIMIT_AS": 3 * GiB,
     "RLIMIT_STACK": 2 * MiB,
     "RLIMIT_CPU": 600,
     "RLIMIT_FSIZE": 256 * MiB,

@@ -137,7 +137,7 @@ def _read(root: Path, log: str) -> Graded:
     for student in STUDENTS:
         autograded = root / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
         if autograded.is_file():
-            messages[student] = ag._failure_messages(autograded)
+            messages[student] = ag.failure_messages(autograded)
             cells = nbformat.read(autograded, as_version=4).cells
             cell_types[student] = {_grade_id(c): c.cell_type for c in cells if _grade_id(c)}
     return Graded(root, log, grades, messages, cell_types)
