@@ -164,11 +164,16 @@ def kernel_python() -> str:
 
 
 def _user(name: str) -> pwd.struct_passwd:
-    with _ignored(KeyError):
-        return pwd.getpwnam(name)
-    subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                    "--shell", "/usr/sbin/nologin", name], check=False, capture_output=True)
-    return pwd.getpwnam(name)  # a KeyError here means useradd failed: the message names the user
+    """The sandbox user ``name``, created on first use (retried: useradd fails while another one holds
+    the lock on /etc/passwd, which happens when two graders start at once)."""
+    for _ in range(50):
+        with _ignored(KeyError):
+            return pwd.getpwnam(name)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", name], check=False, capture_output=True)
+        time.sleep(0.1)
+    raise SandboxError(f"Cannot create the sandbox user {name} (useradd failed): create it by hand with "
+                       f"`useradd --system --no-create-home {name}`, or set COURSE_ISOLATION=off.")
 
 
 def _kill_all_of(uid: int) -> None:
