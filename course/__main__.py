@@ -1,13 +1,15 @@
-"""The course's command line: ``python -m course lab | grade NOTEBOOK | bench`` (``./dev`` wraps it)."""
+"""The course's command line: ``python -m course lab | grade NOTEBOOK | autograde CHAPTER | bench`` (``./dev`` wraps it)."""
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from course import autograde as ag
+from course.processes import usable_cores
 
 WORK = Path(os.environ.get("COURSE_WORK", ag.REPO / "mywork"))  # where learners' copies live
 
@@ -71,11 +73,9 @@ def grade(args: argparse.Namespace) -> int:
     """Grade one notebook against the chapter's hidden tests and print the result."""
     path = Path(args.notebook).expanduser().resolve()
     try:
-        if not path.is_file():
-            raise ag.GradingError(f"No notebook at {args.notebook}. Give the path of your .ipynb file, "
-                                  f"for example mywork/ch04_threads/ch04_threads.ipynb.")
+        path = ag.notebook_at(path, args.chapter)
         chapter = args.chapter or ag.chapter_of(path)
-        ag.source_notebook(chapter)
+        ag.check_notebook(path, chapter)
         print(f"Grading {path.name} as {chapter} with nbgrader (this runs every cell) …", flush=True)
         submission = ag.autograde(chapter, {"me": path})["me"]
     except ag.GradingError as error:
@@ -85,11 +85,41 @@ def grade(args: argparse.Namespace) -> int:
     return 0 if submission.graded else 1
 
 
+def autograde(args: argparse.Namespace) -> int:
+    """Grade every submission of a chapter into the course's gradebook, ``--jobs`` at a time."""
+    from course import parallel_grading
+
+    started = time.monotonic()
+    try:
+        results = parallel_grading.grade_chapter(args.root.expanduser().resolve(), args.chapter, args.jobs, args.force)
+    except ag.GradingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(parallel_grading.report(results))
+    failed = [r.student for r in results if r.failure]
+    print(f"Graded {len(results) - len(failed)} of {len(results)} submissions of {args.chapter} in "
+          f"{time.monotonic() - started:.0f} s with {args.jobs} jobs.")
+    if failed:
+        print(f"To see nbgrader's whole log for one of them, run `nbgrader autograde {args.chapter} --force "
+              f"--student={failed[0]}` in {args.root}.", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def bench(args: argparse.Namespace) -> int:
     from course import benchmark
 
-    benchmark.main(args.chapters)
+    if args.chapters == ["parallel"]:
+        benchmark.parallel_grading(args.submissions)
+    else:
+        benchmark.main(args.chapters)
     return 0
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,8 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("notebook", help="path of your notebook, e.g. mywork/ch04_threads/ch04_threads.ipynb")
     p.add_argument("--chapter", help="the chapter, when the file name does not say it")
     p.set_defaults(run=grade)
+    p = sub.add_parser("autograde", help="grade every collected submission of a chapter into the course's gradebook")
+    p.add_argument("chapter", help="the assignment, e.g. ch04_threads")
+    p.add_argument("--jobs", type=positive, default=usable_cores(), help="submissions graded at once (default: the cores)")
+    p.add_argument("--root", type=Path, default=ag.REPO, help="the course folder (default: this repository)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already autograded, as nbgrader's --force")
+    p.set_defaults(run=autograde)
     p = sub.add_parser("bench", help="print the course's benchmarks")
-    p.add_argument("chapters", nargs="*", help="chapters to measure (default: all)")
+    p.add_argument("chapters", nargs="*", help="chapters to measure (default: all), or `parallel` for parallel grading")
+    p.add_argument("--submissions", type=positive, default=40, help="with `parallel`: how many submissions to grade")
     p.set_defaults(run=bench)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "source"
 
 __all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "check_notebook", "exercises",
-           "failure_messages", "nbgrader", "notebook_at", "solution_sources", "with_cells_replaced"]
+           "failure_messages", "nbgrader", "nbgrader_env", "notebook_at", "solution_sources", "with_cells_replaced"]
 
 
 class GradingError(Exception):
@@ -104,14 +104,20 @@ def solution_sources(chapter: str) -> dict[str, str]:
     }
 
 
-def nbgrader(args: list[str], cwd: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run the nbgrader command line of this Python, with its bin/ on PATH (nbgrader calls alembic)."""
+def nbgrader_env() -> dict[str, str]:
+    """The environment nbgrader needs: this Python's bin/ on PATH (nbgrader calls alembic) and the course
+    package importable (nbgrader_config.py imports it)."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}".rstrip(os.pathsep)
+    return env
+
+
+def nbgrader(args: list[str], cwd: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run the nbgrader command line of this Python."""
     return subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout,
     )
 
 

@@ -5,17 +5,29 @@ submission (start-up cost separated from the per-notebook cost). For Chapter 4 a
 the reference ThreadPool on many tiny tasks as a ratio to concurrent.futures.ThreadPoolExecutor's. For
 Chapter 6: 10 000 sleeping asyncio tasks against 10 000 sleeping threads, time and memory (the notebook
 stops threads at 1 000 to stay quick).
+
+``./dev bench parallel [--submissions N]`` (long, so apart): the same N Chapter 4 submissions graded in one
+fresh course by plain ``nbgrader autograde`` and in another by ``python -m course autograde --jobs 2``, and
+the per-submission cost of kernel isolation (``COURSE_ISOLATION=off`` against on, Chapter 1).
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
+from unittest import mock
 
 import nbformat
 from nbclient import NotebookClient
 
 from course import autograde as ag
+from course.parallel_grading import gradebook_grades, submit
 
 
 def execution_times(chapter: str) -> tuple[float, float, str]:
@@ -100,3 +112,77 @@ def main(chapters: list[str] | None = None) -> None:
         ours, theirs = thread_pool_ratio()
         print(f"\nThreadPool (reference solution): {ours:,.0f} tiny tasks/s; ThreadPoolExecutor: {theirs:,.0f} "
               f"tasks/s; ratio {ours / theirs:.2f} (best of 3 alternating rounds of 20,000 tasks, 4 workers)")
+
+
+PARALLEL_CHAPTER = "ch04_threads"
+
+
+def mixed_answers(chapter: str, count: int) -> list[dict[str, str]]:
+    """``count`` students' answers: each exercise cycles through its reference solution and its right and wrong
+    variants in tests/submissions, offset per exercise, so students differ and about half the answers are wrong."""
+    variants = ag.REPO / "tests" / "submissions" / chapter
+    options = {
+        sid: [source, *(p.read_text() for v in ("right", "wrong") for p in sorted((variants / sid / v).glob("*.py")))]
+        for sid, source in ag.solution_sources(chapter).items()
+    }
+    return [{sid: opts[(k + 3 * i) % len(opts)] for i, (sid, opts) in enumerate(options.items())} for k in range(count)]
+
+
+def course_with(chapter: str, answers: list[dict[str, str]], root: Path) -> Path:
+    """A fresh course at ``root`` with one submission per answer set."""
+    root.mkdir()
+    ag.make_course(chapter, root)
+    for k, student_answers in enumerate(answers):
+        submit(root, chapter, f"s{k:03d}", student_answers)
+    return root
+
+
+def timed(command: str, run: Callable[[], subprocess.CompletedProcess]) -> float:
+    """Wall seconds of a grading command; a clear error when it did not grade every submission."""
+    started = time.perf_counter()
+    done = run()
+    if done.returncode != 0:
+        raise ag.GradingError(f"`{command}` did not grade every submission:\n{(done.stdout + done.stderr)[-3000:]}")
+    return time.perf_counter() - started
+
+
+def plain_autograde(chapter: str, root: Path) -> float:
+    """Wall seconds of plain ``nbgrader autograde`` in ``root``."""
+    return timed(f"nbgrader autograde {chapter}", lambda: ag.nbgrader(["autograde", chapter], cwd=root))
+
+
+def parallel_autograde(chapter: str, root: Path, jobs: int) -> float:
+    """Wall seconds of ``python -m course autograde --jobs`` on the course at ``root``."""
+    args = [sys.executable, "-m", "course", "autograde", chapter, "--jobs", str(jobs), "--root", str(root)]
+    return timed(" ".join(args[1:]), lambda: subprocess.run(args, check=False, cwd=ag.REPO, capture_output=True, text=True))
+
+
+def parallel_grading(submissions: int = 40, jobs: int = 2) -> None:
+    """Print plain and parallel autograde of the same submissions side by side, and isolation's cost."""
+    chapter = PARALLEL_CHAPTER
+    answers = mixed_answers(chapter, submissions)
+    with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
+        plain_root, parallel_root = course_with(chapter, answers, Path(tmp, "plain")), course_with(chapter, answers, Path(tmp, "parallel"))
+        plain, parallel = plain_autograde(chapter, plain_root), parallel_autograde(chapter, parallel_root, jobs)
+        same = gradebook_grades(plain_root, chapter) == gradebook_grades(parallel_root, chapter)
+        print(f"{submissions} {chapter} submissions     wall s  per submission s")
+        print(f"nbgrader autograde            {plain:7.1f} {plain / submissions:17.1f}")
+        print(f"course autograde --jobs {jobs}     {parallel:7.1f} {parallel / submissions:17.1f}")
+        print(f"plain/parallel: {plain / parallel:.2f}; identical scores in both gradebooks: {'yes' if same else 'NO'}")
+    isolation_overhead()
+
+
+def isolation_overhead(chapter: str = "ch01_os_history", submissions: int = 8, rounds: int = 2) -> None:
+    """Print what the sandbox and guard add per submission: the same submissions graded by plain
+    ``nbgrader autograde`` with ``COURSE_ISOLATION=off`` and on, alternating, best of ``rounds`` each.
+    Chapter 1 grades fastest, so the overhead is the largest share of its cost."""
+    answers = [ag.solution_sources(chapter)] * submissions
+    best = {"off": float("inf"), "on": float("inf")}
+    with tempfile.TemporaryDirectory(prefix="bench-isolation-") as tmp:
+        for n in range(rounds):
+            for isolation in best:
+                root = course_with(chapter, answers, Path(tmp, f"{isolation}-{n}"))
+                with mock.patch.dict(os.environ, {"COURSE_ISOLATION": isolation}):
+                    best[isolation] = min(best[isolation], plain_autograde(chapter, root))
+    print(f"kernel isolation ({chapter}, {submissions} submissions, best of {rounds}): {best['on']:.1f} s on, "
+          f"{best['off']:.1f} s off: {(best['on'] - best['off']) / submissions:+.2f} s per submission")

@@ -235,8 +235,9 @@ def wrapper(config_path: str, kernel: list[str]) -> None:
     os.write(write, bytes.fromhex(config["key"]))
     os.close(write)
     os.set_inheritable(read, True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "NBGRADER", "COURSE_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGRADER", "COURSE_"))}
     env.update({TOKEN_VARIABLE: config["token"], "COURSE_GUARD_FD": str(read), "PYTHONPATH": config["lib"],
+                "PATH": f"{os.path.dirname(kernel[0])}{os.pathsep}{env.get('PATH', '')}",
                 "HOME": config["work"], "MPLCONFIGDIR": f"{config['work']}/.matplotlib",
                 "IPYTHONDIR": f"{config['work']}/.ipython", "TMPDIR": config["work"]})
     _limit(bool(config["user"]))

@@ -1,43 +1,132 @@
-"""Submissions that kill or hang their kernel are still graded: the checks before the damage keep their
-points, the rest get 0 with a reason the student can read, and nothing is discarded.
+"""The hostile-submission corpus: every answer in tests/hostile/ gets a clear, correct outcome in bounded
+time, leaves nothing running, and leaves the gradebook consistent.
 
-Each file in tests/hostile/ replaces the answer to Exercise 2 of Chapter 4; Exercise 1 is answered
-correctly before it, Exercises 3 and 4 after it.
+Each file replaces the answer to Exercise 2 of Chapter 4; Exercise 1 is answered correctly before it,
+Exercises 3 and 4 after it. The whole corpus is graded into one real course folder by the instructor's
+parallel grader (``course.parallel_grading``), with the sandbox and the guard on, as a grading server
+would; the tampering answers are graded once more with both off, to show that each attack would have
+earned the points the guard takes away.
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from course import autograde as ag
+from course import parallel_grading as pg
+
+# nbgrader 0.9.6 adds submissions in a way SQLAlchemy 2.1 warns about; the graders run in forks of this process.
+pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
 CHAPTER = "ch04_threads"
 HOSTILE = Path(__file__).parent / "hostile"
-# What the cells after the damage say, per hostile answer (None: the kernel survives and later cells run).
-EXPECTED = {"os_exit.py": "kernel died", "ignores_interrupt.py": "ignored the interrupt", "sys_exit.py": None}
+CELL_TIMEOUT = 8
+# What the cells after the damage say (None: the kernel survives and they keep full marks), and a piece
+# of text that the damaged exercise's cells must show, so the student can see what happened.
+EXPECTED: dict[str, tuple[str | None, str]] = {
+    "infinite_loop.py": (None, "Where each thread your code started was"),
+    "deadlock.py": (None, "is at:"),
+    "stuck_threads.py": (None, "thread 'takes second then first' is at:"),
+    "fork_storm.py": (None, "run_pipeline' is not defined"),
+    "memory_hog.py": (None, "MemoryError"),
+    "enormous_output.py": (None, "output cut"),
+    "leftovers.py": (None, "run_pipeline' is not defined"),
+    "sys_exit.py": (None, "SystemExit"),
+    "os_exit.py": ("kernel died", "KernelDied"),
+    "ignores_interrupt.py": ("ignored the interrupt", "KernelHung"),
+    "gevent_patch_all.py": ("ignored the interrupt", "KernelHung"),
+    "tamper_patch_checks.py": ("not trusted", "course.checks.ch04_threads"),
+    "tamper_fake_import.py": ("not trusted", "builtins.__import__ was replaced"),
+    "tamper_input_transformer.py": ("not trusted", "input_transformers_cleanup"),
+    "tamper_run_cell.py": ("not trusted", "run_cell"),
+    "tamper_forge_guard.py": ("not trusted", "no valid answer"),
+}
+TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
+SECONDS_PER_SUBMISSION = 90  # a generous bound on any one submission, hangs included, on a loaded 2-core machine
+
+
+def _grade_corpus(root: Path, names: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
+    """Submit each hostile answer as a student named after its file; grade them all, two at a time."""
+    ag.make_course(CHAPTER, root)
+    damaged = ag.exercises(CHAPTER)[1].solution_ids[0]
+    for name in names:
+        answers = ag.solution_sources(CHAPTER) | {damaged: (HOSTILE / name).read_text()}
+        pg.submit(root, CHAPTER, Path(name).stem, answers)
+    started = time.monotonic()
+    results = pg.grade_chapter(root, CHAPTER, jobs=2)
+    assert time.monotonic() - started < SECONDS_PER_SUBMISSION * len(names) / 2
+    assert not [r for r in results if r.failure], pg.report(results)
+    return pg.gradebook_grades(root, CHAPTER)
+
+
+def _points(grades: dict[str, tuple[float, float]], grade_ids: list[str]) -> tuple[float, float]:
+    return sum(grades[g][0] or 0 for g in grade_ids), sum(grades[g][1] for g in grade_ids)
+
+
+def _outputs(autograded: Path, grade_ids: list[str]) -> str:
+    """All text the cells with these grade_ids showed (streams and errors)."""
+    texts = []
+    for cell in nbformat.read(autograded, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in grade_ids:
+            for output in cell.get("outputs", []):
+                texts.append(output.get("text", "") + output.get("ename", "") + ": " + output.get("evalue", ""))
+    return "\n".join(texts)
+
+
+def _kernels_left_behind() -> list[str]:
+    """Grading kernels (and their forks) still alive though their sandbox folder is gone, and the corpus's
+    marked sleepers."""
+    left = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        orphan_kernel = "course.kernel" in argv and "-f" in argv and not Path(argv[argv.index("-f") + 1]).exists()
+        if orphan_kernel or "86413" in argv or "86417" in argv:
+            left.append(f"{proc.name}: {' '.join(argv)}")
+    return left
 
 
 def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COURSE_CELL_TIMEOUT", "8")
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
     before, damaged, *after = ag.exercises(CHAPTER)
-    released = ag.REPO / "release" / CHAPTER / f"{CHAPTER}.ipynb"
-    notebooks = {}
-    for name in EXPECTED:
-        answers = ag.solution_sources(CHAPTER) | {damaged.solution_ids[0]: (HOSTILE / name).read_text()}
-        notebooks[name] = ag.with_cells_replaced(released, answers, tmp_path / f"{Path(name).stem}.ipynb")
-    results = ag.autograde(CHAPTER, notebooks, jobs=2)
-    for name, reason in EXPECTED.items():
-        result = results[name]
-        assert result.graded, f"{name}: nbgrader discarded the submission\n{result.log[-2000:]}"
-        assert result.score(before.grade_ids)[0] == result.score(before.grade_ids)[1], f"{name}: lost earlier points"
-        assert result.score(damaged.grade_ids)[0] == 0, name
+    grades = _grade_corpus(tmp_path, list(EXPECTED))
+
+    for name, (reason, evidence) in EXPECTED.items():
+        student = Path(name).stem
+        mine = grades[student]
+        autograded = tmp_path / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
+        messages = ag.failure_messages(autograded)
+        assert _points(mine, before.grade_ids)[0] == _points(mine, before.grade_ids)[1], f"{name}: lost earlier points"
+        assert _points(mine, damaged.grade_ids)[0] == 0, name
+        assert evidence in _outputs(autograded, damaged.grade_ids + damaged.solution_ids), name
         for exercise in after:
-            got, out_of = result.score(exercise.grade_ids)
+            got, out_of = _points(mine, exercise.grade_ids)
             if reason is None:
-                assert got == out_of, f"{name}: {exercise.title} lost points though the kernel survived"
+                assert got == out_of, f"{name}: {exercise.title} lost points though the kernel survived: {messages}"
             else:
                 assert got == 0, name
-                assert all(reason in result.cells[g].message for g in exercise.grade_ids), (
-                    f"{name}: {[result.cells[g].message for g in exercise.grade_ids]}"
-                )
+                assert all(reason in messages[g] for g in exercise.grade_ids), f"{name}: {messages}"
+    assert (tmp_path / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
+
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert _kernels_left_behind() == []
+
+
+def test_each_tampering_would_have_earned_points_without_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control for the test above: with the sandbox and guard off, every attack scores on checks it
+    never passed (Exercise 2 has no real answer), which is what the guard takes away."""
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+    monkeypatch.setenv("COURSE_ISOLATION", "off")
+    damaged = ag.exercises(CHAPTER)[1]
+    grades = _grade_corpus(tmp_path, TAMPERING)
+    for name in TAMPERING:
+        got, out_of = _points(grades[Path(name).stem], damaged.grade_ids)
+        assert got == out_of, f"{name}: the attack did not work even without the guard ({got}/{out_of})"
