@@ -1,6 +1,5 @@
 # hostile: leaves a never-ending thread, a child process and a detached daemon process behind
 import multiprocessing
-import os
 import subprocess
 import threading
 import time
