@@ -204,10 +204,16 @@ class _ignored:
 # --- the wrapper: runs as the grader (maybe root), prepares the process, then becomes the kernel ---
 
 def _hide(paths: list[str]) -> None:
-    """In a new mount namespace, cover each folder with an empty read-only tmpfs."""
+    """In a new mount namespace, cover each folder with an empty read-only tmpfs.
+
+    Where the machine forbids mount namespaces (a container without CAP_SYS_ADMIN), grading goes on with
+    only file permissions protecting those folders, and says so in the grader's log.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        raise OSError(ctypes.get_errno(), "cannot make a private mount namespace")
+        print(f"course.sandbox: WARNING: no mount namespace here ({os.strerror(ctypes.get_errno())}); "
+              f"only file permissions keep this kernel from {', '.join(paths)}", file=sys.stderr)
+        return
     for path in paths:
         if os.path.isdir(path) and libc.mount(b"tmpfs", path.encode(), b"tmpfs", 1, b"size=4k,mode=755") != 0:
             raise OSError(ctypes.get_errno(), f"cannot hide {path}")
