@@ -56,11 +56,14 @@ c.Autograde.autograde_preprocessors = [
 # A damaged submission must get a clear outcome and never stop the run for everyone: a copy-pasted check
 # cell makes stock nbgrader abort the whole autograde, a deleted one keeps a previous run's full marks, and
 # another chapter's notebook fails with "the nbgrader metadata may be corrupted". SubmissionChecks, run
-# just before CheckCellMetadata, fixes each of these (course/submission_checks.py).
-from nbgrader.preprocessors import CheckCellMetadata  # noqa: E402
+# just before CheckCellMetadata, fixes each of these; RestoreCellRoles, run before OverwriteCells, undoes
+# edits to a cell's nbgrader metadata (a check switched off), which would fail the submission
+# (course/submission_checks.py).
+from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells  # noqa: E402
 
-from course.submission_checks import SubmissionChecks  # noqa: E402
+from course.submission_checks import RestoreCellRoles, SubmissionChecks  # noqa: E402
 
 _sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
-_at = _sanitize.index(CheckCellMetadata)
-c.Autograde.sanitize_preprocessors = [*_sanitize[:_at], SubmissionChecks, *_sanitize[_at:]]
+_overwrite, _check = _sanitize.index(OverwriteCells), _sanitize.index(CheckCellMetadata)
+c.Autograde.sanitize_preprocessors = [*_sanitize[:_overwrite], RestoreCellRoles, *_sanitize[_overwrite:_check],
+                                      SubmissionChecks, *_sanitize[_check:]]

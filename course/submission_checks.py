@@ -24,7 +24,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, GradeCell, SourceCell
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
-__all__ = ["NotThisNotebook", "SubmissionChecks"]
+__all__ = ["NotThisNotebook", "RestoreCellRoles", "SubmissionChecks"]
 
 RESUBMIT = "resubmit the released notebook with {whose} answers pasted in"
 
@@ -35,6 +35,36 @@ class NotThisNotebook(Exception):
 
 def _grade_id(cell: NotebookNode) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+class RestoreCellRoles(NbGraderPreprocessor):
+    """Give every known cell back the role the instructor gave it: check, answer, locked, points.
+
+    A student can edit a cell's nbgrader metadata, e.g. switch a check cell's ``grade`` off. OverwriteCells
+    then restores the locked cell's source but not the flag, finds the checksum inconsistent and fails the
+    whole submission, so a regrade silently keeps the previous run's grades. Runs before OverwriteCells.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            sources = {cell.name: cell for cell in notebook.source_cells}
+            points = {cell.name: cell.max_score for cell in notebook.grade_cells}
+            answers = {cell.name for cell in notebook.solution_cells}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            name = meta.get("grade_id")
+            if name not in sources:
+                continue
+            roles = {"grade": name in points, "solution": name in answers, "locked": sources[name].locked}
+            if {k: meta.get(k, False) for k in roles} != roles:
+                self.log.warning("%s changed the role of cell %r; restored", info["student"], name)
+            meta.update(roles)
+            meta.pop("points", None)
+            if name in points:
+                meta["points"] = points[name]
+        return nb, resources
 
 
 class SubmissionChecks(NbGraderPreprocessor):

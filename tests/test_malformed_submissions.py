@@ -95,6 +95,7 @@ def _submissions(tmp: Path) -> dict[str, nbformat.NotebookNode]:
                                 ("transfer_solution", "markdown")]:
         at = _index(retyped, grade_id)
         retyped.cells[at] = _retyped(retyped.cells[at], cell_type)
+    retyped.cells[_index(retyped, "transfer_atomic")].metadata.nbgrader["grade"] = False  # a check switched off
     return {"good": good, "deleted": deleted, "duplicated": duplicated, "retyped": retyped}
 
 
@@ -214,6 +215,7 @@ def test_retyped_cells_are_run_as_code(graded: Graded) -> None:
     assert grades["safe_counter_no_race"][0] == 0 and "update was lost" in messages["safe_counter_no_race"]
     transfer = next(ex for ex in ag.exercises(CHAPTER) if "transfer_solution" in ex.solution_ids)
     assert sum(grades[g][0] for g in transfer.grade_ids) < sum(grades[g][1] for g in transfer.grade_ids)
+    assert grades["transfer_atomic"][0] == 0 and "changed the role of cell 'transfer_atomic'" in graded.log
     assert not any(messages.get(g, "").startswith("NameError") for g in transfer.grade_ids), messages
     for grade_id in ("pipeline_every_item", "pipeline_concurrent", "pipeline_back_pressure", "pipeline_clean_stop"):
         assert grades[grade_id][0] == grades[grade_id][1], (grade_id, messages.get(grade_id))
