@@ -42,11 +42,11 @@ c.GenerateFeedback.preprocessors = [
 
 # A kernel that dies (os._exit, a crash) or hangs ignoring the interrupt must not cost the whole
 # submission, nor keep the grader waiting a full timeout per remaining cell: RobustExecute marks the
-# rest of the notebook as not run, with the reason, and grading goes on (course/robust_execute.py).
+# rest of the notebook as not run, with the reason, and grading goes on (course/grading/robust_execute.py).
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 
-from course.robust_execute import RobustExecute  # noqa: E402
+from course.grading.robust_execute import RobustExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
     RobustExecute if step is Execute else step
@@ -58,10 +58,10 @@ c.Autograde.autograde_preprocessors = [
 # another chapter's notebook fails with "the nbgrader metadata may be corrupted". SubmissionChecks, run
 # just before CheckCellMetadata, fixes each of these; RestoreCellRoles, run before OverwriteCells, undoes
 # edits to a cell's nbgrader metadata (a check switched off), which would fail the submission
-# (course/submission_checks.py).
+# (course/grading/submission_checks.py).
 from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells  # noqa: E402
 
-from course.submission_checks import RestoreCellRoles, SubmissionChecks  # noqa: E402
+from course.grading.submission_checks import RestoreCellRoles, SubmissionChecks  # noqa: E402
 
 _sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
 _overwrite, _check = _sanitize.index(OverwriteCells), _sanitize.index(CheckCellMetadata)

@@ -13,12 +13,6 @@ Everything a notebook or a hidden test would otherwise paste into a cell lives h
 - ``course.widgets``        interactive controls that re-run a simulation or a measurement
 - ``course.workloads``      importable worker functions (so they also work under spawn/forkserver)
 - ``course.checks``         the visible checks and hidden tests of each chapter's exercises
-- ``course.autograde``      drive nbgrader's autograde for self-study grading, tests and benchmarks
-- ``course.parallel_grading`` ``./dev autograde --jobs N``: several submissions at once into the real gradebook
-- ``course.robust_execute`` nbgrader's Execute step, surviving kernels that die or hang, sandboxed and guarded
-- ``course.sandbox``        limits, another user, hidden course files and cleanup for each grading kernel
-- ``course.kernel``         the grading kernel: ipykernel with the guard armed before student code runs
-- ``course.guard``          notices student code tampering with the grading machinery inside the kernel
-- ``course.submission_checks`` nbgrader preprocessors giving damaged submissions a clear, correct outcome
+- ``course.grading``       what grades the notebooks: nbgrader driving, sandbox, guard, kernel, parallel grading
 - ``course.benchmark``      the figures printed by ``./dev bench``
 """

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from course import autograde as ag
+from course.grading import autograde as ag
 from course.processes import usable_cores
 
 WORK = Path(os.environ.get("COURSE_WORK", ag.REPO / "mywork"))  # where learners' copies live
@@ -87,7 +87,7 @@ def grade(args: argparse.Namespace) -> int:
 
 def autograde(args: argparse.Namespace) -> int:
     """Grade every submission of a chapter into the course's gradebook, ``--jobs`` at a time."""
-    from course import parallel_grading
+    from course.grading import parallel_grading
 
     started = time.monotonic()
     try:

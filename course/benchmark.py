@@ -26,8 +26,8 @@ from unittest import mock
 import nbformat
 from nbclient import NotebookClient
 
-from course import autograde as ag
-from course.parallel_grading import gradebook_grades, submit
+from course.grading import autograde as ag
+from course.grading.parallel_grading import gradebook_grades, submit
 
 
 def execution_times(chapter: str) -> tuple[float, float, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course import autograde as ag
+from course.grading import autograde as ag
 
 REPO = ag.REPO
 CHAPTERS = ag.chapters()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from course import autograde as ag
+from course.grading import autograde as ag
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 RUNS = 3

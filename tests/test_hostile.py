@@ -3,7 +3,7 @@ time, leaves nothing running, and leaves the gradebook consistent.
 
 Each file replaces the answer to Exercise 2 of Chapter 4; Exercise 1 is answered correctly before it,
 Exercises 3 and 4 after it. The whole corpus is graded into one real course folder by the instructor's
-parallel grader (``course.parallel_grading``), with the sandbox and the guard on, as a grading server
+parallel grader (``course.grading.parallel_grading``), with the sandbox and the guard on, as a grading server
 would; the tampering answers are graded once more with both off, to show that each attack would have
 earned the points the guard takes away.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import autograde as ag
-from course import parallel_grading as pg
+from course.grading import autograde as ag
+from course.grading import parallel_grading as pg
 
 # nbgrader 0.9.6 adds submissions in a way SQLAlchemy 2.1 warns about; the graders run in forks of this process.
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -86,7 +86,7 @@ def _kernels_left_behind() -> list[str]:
             argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        orphan_kernel = "course.kernel" in argv and "-f" in argv and not Path(argv[argv.index("-f") + 1]).exists()
+        orphan_kernel = "course.grading.kernel" in argv and "-f" in argv and not Path(argv[argv.index("-f") + 1]).exists()
         if orphan_kernel or "86413" in argv or "86417" in argv:
             left.append(f"{proc.name}: {' '.join(argv)}")
     return left

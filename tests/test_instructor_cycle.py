@@ -11,7 +11,7 @@ import shutil
 from html import unescape
 from pathlib import Path
 
-from course import autograde as ag
+from course.grading import autograde as ag
 
 CHAPTER = "ch04_threads"
 

@@ -2,7 +2,7 @@
 
 One ``nbgrader autograde`` run over a real course folder grades a good submission beside every kind of
 damage a student's notebook can come with; what stock nbgrader 0.9.6 did with each, and what the course
-does (``course/submission_checks.py``, registered in nbgrader_config.py):
+does (``course/grading/submission_checks.py``, registered in nbgrader_config.py):
 
 - a truncated file, or JSON that is no notebook: that submission fails with nbformat's error and scores 0,
   flagged for the instructor (stock, kept: nbgrader fails before any preprocessor sees the notebook);
@@ -36,7 +36,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import autograde as ag
+from course.grading import autograde as ag
 
 CHAPTER = "ch04_threads"
 RELEASED = ag.REPO / "release" / CHAPTER / f"{CHAPTER}.ipynb"

@@ -6,7 +6,7 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-from course import autograde as ag
+from course.grading import autograde as ag
 
 # A chapter must execute "well under a minute" on a 2-core machine; this guard catches a cell that
 # made it slow, with room for a loaded CI machine. The benchmark command reports the real figures.

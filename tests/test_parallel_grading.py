@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from course import autograde as ag
+from course.grading import autograde as ag
 from course.__main__ import main
-from course.parallel_grading import gradebook_grades, submit
+from course.grading.parallel_grading import gradebook_grades, submit
 
 CHAPTER = "ch04_threads"
 VARIANTS = Path(__file__).parent / "submissions" / CHAPTER

@@ -5,7 +5,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from course import autograde as ag
+from course.grading import autograde as ag
 
 
 def _files(folder: Path) -> dict[str, Path]:

@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import autograde as ag
-from course import sandbox
+from course.grading import autograde as ag
+from course.grading import sandbox
 
 CHAPTER = "ch01_os_history"
 PROBE = '''

@@ -187,7 +187,7 @@ def _polls(name: str, args: tuple, kwargs: dict) -> bool:
 def _install_queue_spy() -> dict[str, Any]:
     """Record polling calls on queue.Queue made by threads a check watches.
 
-    Installed when this module is imported, so that the grading guard (course.guard), armed after that
+    Installed when this module is imported, so that the grading guard (course.grading.guard), armed after that
     import, takes the wrapped methods as the real ones.
     """
     spy: dict[str, Any] = {"watching": False, "ignored": set(), "calls": []}

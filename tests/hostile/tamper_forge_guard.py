@@ -1,8 +1,8 @@
-# tampering: silences the grader's guard (course.guard) and then no-ops the checks
+# tampering: silences the grader's guard (course.grading.guard) and then no-ops the checks
 import course.checks.ch04_threads as checks
-import course.guard
+import course.grading.guard
 
-course.guard.verdict = lambda *args, **kwargs: "0" * 64 + "\n[]"
+course.grading.guard.verdict = lambda *args, **kwargs: "0" * 64 + "\n[]"
 for name in dir(checks):
     if not name.startswith("_") and callable(getattr(checks, name)):
         setattr(checks, name, lambda *args, **kwargs: None)

@@ -1,6 +1,6 @@
 """The grading kernel: ipykernel, with the guard armed before any student code runs.
 
-``course.sandbox`` starts this module in place of ``ipykernel_launcher``. The guard's key arrives through
+``course.grading.sandbox`` starts this module in place of ``ipykernel_launcher``. The guard's key arrives through
 the pipe named by ``COURSE_GUARD_FD``, which is read and closed here, before the first cell.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 
-from course import guard
+from course.grading import guard
 from course.bounded import thread_stacks
 
 # Packages whose threads are the kernel's own, not the student's.

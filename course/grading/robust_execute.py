@@ -6,8 +6,8 @@ full timeout. Here the first such cell gets an error output that says what happe
 cell gets an error output saying it was not run and why, the kernel is shut down, and grading goes on:
 the checks that ran keep their points, the rest get 0 with a reason the student can read.
 
-It also runs the kernel in a sandbox (``course.sandbox``: limits, another user when root, hidden course
-files, every leftover process killed afterwards), asks the guard (``course.guard``) before and after each
+It also runs the kernel in a sandbox (``course.grading.sandbox``: limits, another user when root, hidden course
+files, every leftover process killed afterwards), asks the guard (``course.grading.guard``) before and after each
 graded cell whether student code tampered with the grading machinery (a graded cell gets 0 if so), shows
 where each of the student's threads is stuck when a cell times out, and caps each cell's output.
 
@@ -28,7 +28,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
-from course import guard, sandbox
+from course.grading import guard, sandbox
 
 __all__ = ["RobustExecute"]
 
@@ -115,13 +115,13 @@ class RobustExecute(Execute):
                 return cell, resources
             if self._box is not None:
                 cell.outputs.append(_stream("Where each thread your code started was when the cell timed out:\n"
-                                            + self._ask("__import__('course.kernel').kernel.student_thread_stacks()")))
+                                            + self._ask("__import__('course.grading.kernel').grading.kernel.student_thread_stacks()")))
         if graded and (problems := self._tampering(cell)):
             cell.outputs.append(_tampered(problems))
         return cell, resources
 
     def _tampering(self, cell: NotebookNode) -> list[str]:
-        """What the guard in the kernel reports changed in the grading machinery (signed; see course.guard)."""
+        """What the guard in the kernel reports changed in the grading machinery (signed; see course.grading.guard)."""
         nonce = secrets.token_hex(8)
         reply = self._ask_raw(guard.expression(nonce, _names_used(cell.source)))
         return guard.read_verdict(self._box.key, nonce, reply)

@@ -3,8 +3,8 @@
 A hidden test runs in the same Python process as the student's code, so a submission could make it pass
 without earning it: patch the helpers in ``course.checks``, replace a builtin or a ``threading`` function
 the checks rely on, or install an IPython hook that rewrites or skips later cells. ``arm`` runs before any
-student code (``course.kernel``): it imports the course's modules and records what the checks depend on.
-Before and after every graded cell, the grader (``course.robust_execute``) asks ``verdict`` what changed,
+student code (``course.grading.kernel``): it imports the course's modules and records what the checks depend on.
+Before and after every graded cell, the grader (``course.grading.robust_execute``) asks ``verdict`` what changed,
 through a channel IPython's input hooks do not touch; a graded cell gets 0 when anything has.
 
 The answer is signed with a key that only the grader and this module know (it arrives through a pipe),
@@ -52,7 +52,7 @@ def verdict(nonce: str, names: tuple[str, ...] = ()) -> str:
 
 def expression(nonce: str, names: tuple[str, ...]) -> str:
     """The user expression the grader sends: it names the module fully, so no user variable is involved."""
-    return f"__import__('course.guard').guard.verdict({nonce!r}, {names!r})"
+    return f"__import__('course.grading.guard').grading.guard.verdict({nonce!r}, {names!r})"
 
 
 def read_verdict(key: bytes, nonce: str, reply: dict[str, Any] | None) -> list[str]:

@@ -9,7 +9,7 @@ runaway threads by accident. ``Sandbox`` wraps the kernel's command line so that
   (``pyconc-sandbox-<slot>``, one per kernel running at the same time), in a mount namespace where the
   course folder, nbgrader's exchange and /home are empty, so it can neither read hidden tests, source
   notebooks or other submissions nor write the gradebook;
-- the kernel imports the course package from a read-only copy, and the guard (``course.guard``) gets a
+- the kernel imports the course package from a read-only copy, and the guard (``course.grading.guard``) gets a
   secret key through a pipe that student code never sees;
 - when the notebook is done, every process the kernel started is killed: by user when root, otherwise
   by a token in their environment.
@@ -37,7 +37,7 @@ from pathlib import Path
 
 __all__ = ["KERNEL_VENV", "Sandbox", "SandboxError", "enabled"]
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the course package, copied read-only for the kernel
 KERNEL_VENV = Path(os.environ.get("COURSE_KERNEL_VENV", "/opt/python-concurrency/kernel"))
 SLOTS = 16  # kernels that can be sandboxed at the same time on one machine
 USER_PREFIX = "pyconc-sandbox-"
@@ -110,7 +110,7 @@ class Sandbox:
             "work": str(self.work), "lib": str(self.dir / "lib"), "token": self.token, "key": self.key.hex(),
         }))
         config.chmod(0o600)
-        return [sys.executable, "-m", "course.sandbox", str(config), kernel_python(), "-P", "-m", "course.kernel",
+        return [sys.executable, "-m", "course.grading.sandbox", str(config), kernel_python(), "-P", "-m", "course.grading.kernel",
                 "-f", "{connection_file}"]
 
     def kill_everything(self) -> None:
@@ -202,7 +202,7 @@ def _hide(paths: list[str]) -> None:
     """
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        print(f"course.sandbox: WARNING: no mount namespace here ({os.strerror(ctypes.get_errno())}); "
+        print(f"course.grading.sandbox: WARNING: no mount namespace here ({os.strerror(ctypes.get_errno())}); "
               f"only file permissions keep this kernel from {', '.join(paths)}", file=sys.stderr)
         return
     for path in paths:
@@ -216,7 +216,7 @@ def _limit(user: bool) -> None:
         try:
             resource.setrlimit(getattr(resource, name), (value, value))
         except (ValueError, OSError) as refused:
-            print(f"course.sandbox: WARNING: {name} not set here ({refused})", file=sys.stderr)
+            print(f"course.grading.sandbox: WARNING: {name} not set here ({refused})", file=sys.stderr)
     if user:
         resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))
 

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from course import autograde as ag
+from course.grading import autograde as ag
 
 __all__ = ["Result", "failure_reason", "grade_chapter", "gradebook_grades", "report", "submit"]
 
