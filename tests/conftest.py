@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that takes ``chapter`` once per chapter folder under source/."""
     if "chapter" in metafunc.fixturenames:
         metafunc.parametrize("chapter", CHAPTERS)
+
+
+# Where the suite's time goes: every run prints its slowest tests with their share of all test time, and
+# writes the whole table to test-durations.txt (works under pytest-xdist: the reports reach the controller).
+_durations: dict[str, float] = {}
+_started = time.monotonic()
+SLOWEST_SHOWN = 20
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    total = sum(_durations.values())
+    if not total:
+        return
+    ranked = sorted(_durations.items(), key=lambda item: -item[1])
+    lines = [f"{seconds:8.1f} s {100 * seconds / total:5.1f} %  {nodeid}" for nodeid, seconds in ranked]
+    header = (f"test time {total:.0f} s in {len(ranked)} tests (setup, call and teardown summed over workers); "
+              f"wall time {time.monotonic() - _started:.0f} s")
+    (REPO / "test-durations.txt").write_text("\n".join([header, *lines]) + "\n")
+    terminalreporter.write_sep("=", f"slowest {min(SLOWEST_SHOWN, len(lines))} tests (all in test-durations.txt)")
+    terminalreporter.write_line(header)
+    for line in lines[:SLOWEST_SHOWN]:
+        terminalreporter.write_line(line)

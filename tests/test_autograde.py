@@ -6,6 +6,10 @@ The variant solutions live in ``tests/submissions/<chapter>/<solution grade_id>/
 each file is the whole source of that solution cell. To keep the suite fast, one submitted notebook
 carries one variant of *every* exercise at once (exercises are graded independently), so a run grades
 as many notebooks as the largest set has variants.
+
+The first run runs every cell, as a learner's Run All does; the later runs leave out the teaching demos no
+exercise depends on, as grading does (``course.grading.demo_cells``). Identical scores per cell on every run
+therefore also prove that leaving the demos out changes no verdict.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from course.grading import autograde as ag
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 RUNS = 3
-JOBS = 2  # notebooks graded at once: the verdicts must not depend on a quiet machine
+JOBS = 4  # notebooks graded at once, on 2 cores: the verdicts must not depend on a quiet machine
 
 
 def _variants(chapter: str) -> dict[str, list[tuple[str, Path]]]:
@@ -69,7 +73,7 @@ def test_solutions_get_full_marks(chapter: str) -> None:
     assert result.graded and got == out_of > 0, f"{chapter}: solutions lost points: {lost}\n{result.log[-2000:]}"
 
 
-def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Path) -> None:
+def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     variants = _variants(chapter)
     if not variants:
         pytest.fail(f"{chapter} has no tests/submissions/{chapter}/ folder of wrong and right solutions")
@@ -86,6 +90,7 @@ def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Pat
     problems: list[str] = []
     first_run: dict[str, dict[str, float]] = {}
     for run in range(1, RUNS + 1):
+        monkeypatch.setenv("COURSE_RUN_DEMOS", "1" if run == 1 else "0")
         results = ag.autograde(chapter, notebooks, jobs=JOBS)
         for student, picks in students.items():
             result = results[student]
@@ -94,7 +99,8 @@ def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Pat
                 continue
             scores = {g: c.score for g, c in result.cells.items()}
             if first_run.setdefault(student, scores) != scores:
-                problems.append(f"run {run}: {student} scored {scores}, run 1 gave {first_run[student]}")
+                problems.append(f"run {run} (demos left out): {student} scored {scores}, "
+                                f"run 1 (every cell run) gave {first_run[student]}")
             for sid, (verdict, path) in picks.items():
                 exercise = exercise_of[sid]
                 got, out_of = result.score(exercise.grade_ids)

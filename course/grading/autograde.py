@@ -7,6 +7,8 @@ assignment generated (which records the grade cells in a new gradebook), each su
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
@@ -14,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,8 +109,9 @@ def nbgrader_env() -> dict[str, str]:
     """The environment nbgrader needs: this Python's bin/ on PATH (nbgrader calls alembic) and the course
     package importable (nbgrader_config.py imports it)."""
     env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}".rstrip(os.pathsep)
+    for variable, folder in (("PATH", str(Path(sys.executable).parent)), ("PYTHONPATH", str(REPO))):
+        rest = [p for p in env.get(variable, "").split(os.pathsep) if p and p != folder]
+        env[variable] = os.pathsep.join([folder, *rest])
     return env
 
 
@@ -122,13 +124,44 @@ def nbgrader(args: list[str], cwd: Path, timeout: float = 1800) -> subprocess.Co
 
 
 def make_course(chapter: str, root: Path) -> None:
-    """Lay out a course folder at ``root`` with ``chapter``'s source notebook, and generate its assignment."""
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    (root / "source" / chapter).mkdir(parents=True)
-    shutil.copy(source_notebook(chapter), root / "source" / chapter / f"{chapter}.ipynb")
-    done = nbgrader(["generate_assignment", chapter, "--force"], cwd=root)
-    if done.returncode != 0:
-        raise GradingError(f"nbgrader generate_assignment {chapter} failed:\n{done.stderr[-3000:]}")
+    """Lay out a course folder at ``root`` with ``chapter``'s source notebook, its assignment generated.
+
+    ``nbgrader generate_assignment`` costs about 7 CPU-seconds, so a chapter is generated once into a template
+    folder and copied for every course made from it; a new template is made when the source notebook or
+    nbgrader_config.py changes.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(_template(chapter), root, dirs_exist_ok=True)
+
+
+TEMPLATES = Path(tempfile.gettempdir()) / "course-templates"  # shared by every process on the machine
+
+
+def _template(chapter: str) -> Path:
+    """A course folder with ``chapter`` generated from its current source, made once per machine.
+
+    Several processes may ask at once (parallel test workers): each generates into a folder of its own and
+    renames it into place, so a reader only ever sees a finished template.
+    """
+    digest = hashlib.sha256(source_notebook(chapter).read_bytes() + (REPO / "nbgrader_config.py").read_bytes())
+    template = TEMPLATES / f"{chapter}-{digest.hexdigest()[:16]}"
+    if template.is_dir():
+        return template
+    TEMPLATES.mkdir(exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{chapter}-", dir=TEMPLATES))
+    building.chmod(0o755)  # copytree gives a course made from it this mode, as a fresh folder would have
+    try:
+        shutil.copy(REPO / "nbgrader_config.py", building / "nbgrader_config.py")
+        (building / "source" / chapter).mkdir(parents=True)
+        shutil.copy(source_notebook(chapter), building / "source" / chapter / f"{chapter}.ipynb")
+        done = nbgrader(["generate_assignment", chapter, "--force"], cwd=building)
+        if done.returncode != 0:
+            raise GradingError(f"nbgrader generate_assignment {chapter} failed:\n{done.stderr[-3000:]}")
+        with contextlib.suppress(OSError):  # another process got there first: theirs is as good
+            building.rename(template)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return template
 
 
 def notebook_at(path: Path, chapter: str | None = None) -> Path:
@@ -230,22 +263,15 @@ def _read_grades(root: Path, chapter: str, student: str) -> dict[str, CellGrade]
 def autograde(chapter: str, notebooks: dict[str, Path], workdir: Path | None = None, jobs: int = 1) -> dict[str, Submission]:
     """Autograde each student's notebook for ``chapter``; return what nbgrader gave each of them.
 
-    ``notebooks`` maps a student id to a notebook path. A submission nbgrader could not grade comes back
-    with no cells and nbgrader's log, so that the caller can say why. With ``jobs`` > 1 the students are
-    split into that many throwaway courses graded at the same time.
+    ``notebooks`` maps a student id to a notebook path. They are submitted to one throwaway course and
+    graded by the instructor's parallel grader (``course.grading.parallel_grading``), ``jobs`` at a time,
+    each worker loading nbgrader once. A submission nbgrader could not grade comes back with no cells and
+    nbgrader's log, so that the caller can say why.
     """
+    from course.grading import parallel_grading
+
     for path in notebooks.values():
         check_notebook(Path(path), chapter)
-    students = list(notebooks.items())
-    groups = [dict(students[i::jobs]) for i in range(max(1, jobs)) if students[i::jobs]]
-    if len(groups) <= 1:
-        return _autograde_one_course(chapter, notebooks, workdir)
-    with ThreadPoolExecutor(len(groups)) as pool:
-        graded = list(pool.map(lambda group: _autograde_one_course(chapter, group, workdir), groups))
-    return {student: result for part in graded for student, result in part.items()}
-
-
-def _autograde_one_course(chapter: str, notebooks: dict[str, Path], workdir: Path | None) -> dict[str, Submission]:
     with tempfile.TemporaryDirectory(prefix=f"grade-{chapter}-", dir=workdir) as tmp:
         root = Path(tmp)
         make_course(chapter, root)
@@ -253,9 +279,8 @@ def _autograde_one_course(chapter: str, notebooks: dict[str, Path], workdir: Pat
             target = root / "submitted" / student / chapter
             target.mkdir(parents=True)
             shutil.copy(path, target / f"{chapter}.ipynb")
-        done = nbgrader(["autograde", chapter, "--force"], cwd=root)
-        log = done.stdout + done.stderr
-        return {s: Submission(s, _read_grades(root, chapter, s), log) for s in notebooks}
+        logs = {r.student: r.log for r in parallel_grading.grade_chapter(root, chapter, jobs, force=True, quiet=True)}
+        return {s: Submission(s, _read_grades(root, chapter, s), logs.get(s, "")) for s in notebooks}
 
 
 def with_cells_replaced(notebook: Path, sources: dict[str, str], out: Path) -> Path:

@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import re
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class Result:
     max_score: float = 0.0
     failure: str = ""  # empty when graded
     skipped: bool = False  # already autograded and not regraded (no --force)
+    log: str = ""  # what nbgrader logged while grading this submission
 
 
 def load_app(root: Path, chapter: str, force: bool):
@@ -111,8 +113,13 @@ def submitted_students(coursedir, chapter: str) -> list[str]:
 
 
 def _start_worker(root: Path, chapter: str, force: bool, url: str) -> None:
-    """Load nbgrader once per worker process; every student this worker grades reuses it."""
+    """Load nbgrader once per worker process; every student this worker grades reuses it.
+
+    A worker forked from a test run must not inherit its warnings-as-errors: nbgrader 0.9.6 triggers
+    SQLAlchemy warnings on every submission, which would then fail it.
+    """
     global _app
+    warnings.resetwarnings()
     _app = load_app(root, chapter, force)
     _app.coursedir.db_url = url
 
@@ -151,20 +158,20 @@ def _result(coursedir, gb, chapter: str, student: str, outcome: dict) -> Result:
     log = outcome.get("log", "")
     autograded = Path(coursedir.format_path(coursedir.autograded_directory, student, chapter))
     if not (outcome["success"] and autograded.is_dir()):
-        return Result(student, failure=failure_reason(log))
+        return Result(student, failure=failure_reason(log), log=log)
     try:
         submission = gb.find_submission(chapter, student)
     except MissingEntry:
-        return Result(student, failure="nbgrader wrote an autograded notebook but no gradebook entry")
+        return Result(student, failure="nbgrader wrote an autograded notebook but no gradebook entry", log=log)
     return Result(student, submission.score, submission.max_score,
-                  skipped="Skipping existing assignment" in log)
+                  skipped="Skipping existing assignment" in log, log=log)
 
 
-def grade_chapter(root: Path, chapter: str, jobs: int, force: bool = False) -> list[Result]:
+def grade_chapter(root: Path, chapter: str, jobs: int, force: bool = False, quiet: bool = False) -> list[Result]:
     """Autograde every submission of ``chapter`` in the course at ``root`` with ``jobs`` workers.
 
     Raises GradingError, before grading anything, when ``root`` is no course, the gradebook lacks the
-    chapter, or nobody submitted it. Prints a line as each submission is done.
+    chapter, or nobody submitted it. Prints a line as each submission is done, unless ``quiet``.
     """
     from nbgrader.api import Gradebook
 
@@ -182,7 +189,8 @@ def grade_chapter(root: Path, chapter: str, jobs: int, force: bool = False) -> l
     with multiprocessing.Pool(min(jobs, len(students)), _start_worker, (root, chapter, force, url)) as pool:
         for student, seconds, outcome in pool.imap_unordered(_grade, students):
             outcomes[student] = outcome
-            print(f"[{len(outcomes)}/{len(students)}] {student} done in {seconds:.1f} s", flush=True)
+            if not quiet:
+                print(f"[{len(outcomes)}/{len(students)}] {student} done in {seconds:.1f} s", flush=True)
     with Gradebook(url, coursedir.course_id) as gb:
         return [_result(coursedir, gb, chapter, student, outcomes[student]) for student in students]
 

@@ -9,7 +9,8 @@ the checks that ran keep their points, the rest get 0 with a reason the student 
 It also runs the kernel in a sandbox (``course.grading.sandbox``: limits, another user when root, hidden course
 files, every leftover process killed afterwards), asks the guard (``course.grading.guard``) before and after each
 graded cell whether student code tampered with the grading machinery (a graded cell gets 0 if so), shows
-where each of the student's threads is stuck when a cell times out, and caps each cell's output.
+where each of the student's threads is stuck when a cell times out, caps each cell's output, and leaves out
+the teaching demos that no exercise depends on (``course.grading.demo_cells``).
 
 nbgrader_config.py puts ``RobustExecute`` in place of ``Execute``; it reads the same ``c.Execute`` settings.
 """
@@ -28,7 +29,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
-from course.grading import guard, sandbox
+from course.grading import demo_cells, guard, sandbox
 
 __all__ = ["RobustExecute"]
 
@@ -71,6 +72,7 @@ class RobustExecute(Execute):
         self._stopped: str | None = None
         self._output_chars: dict[int, int] = {}
         self._box: sandbox.Sandbox | None = None
+        self._demos = set() if demo_cells.run_demos() else demo_cells.skippable(nb)
         if not sandbox.enabled():
             return super().preprocess(nb, resources, km)
         with sandbox.Sandbox(hide=self._hidden_folders()) as self._box:
@@ -94,6 +96,9 @@ class RobustExecute(Execute):
             return cell, resources
         if self._stopped:
             cell.outputs = [_error("CellNotRun", self._stopped)]
+            return cell, resources
+        if index in self._demos:
+            cell.outputs = [_stream(demo_cells.NOT_RUN_NOTE)]
             return cell, resources
         graded = self._box is not None and cell.metadata.get("nbgrader", {}).get("grade", False)
         if graded and (problems := self._tampering(cell)):
