@@ -73,6 +73,7 @@ def test_solutions_get_full_marks(chapter: str) -> None:
     assert result.graded and got == out_of > 0, f"{chapter}: solutions lost points: {lost}\n{result.log[-2000:]}"
 
 
+@pytest.mark.slow
 def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     variants = _variants(chapter)
     if not variants:
@@ -114,6 +115,7 @@ def test_wrong_rejected_and_right_accepted_every_run(chapter: str, tmp_path: Pat
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_a_deadlocked_cell_costs_only_its_exercise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A solution cell that deadlocks the kernel's main thread is interrupted at the cell timeout;
     nbgrader still grades the notebook, and only that exercise loses its points."""

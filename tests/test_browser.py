@@ -8,9 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from labserver import TOKEN, running_lab
 from playwright.sync_api import Page, expect, sync_playwright
 
-from labserver import TOKEN, running_lab
+pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -20,7 +20,7 @@ from course.grading import autograde as ag
 from course.grading import parallel_grading as pg
 
 # nbgrader 0.9.6 adds submissions in a way SQLAlchemy 2.1 warns about; the graders run in forks of this process.
-pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 CHAPTER = "ch04_threads"
 HOSTILE = Path(__file__).parent / "hostile"

@@ -11,7 +11,11 @@ import shutil
 from html import unescape
 from pathlib import Path
 
+import pytest
+
 from course.grading import autograde as ag
+
+pytestmark = pytest.mark.slow
 
 CHAPTER = "ch04_threads"
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from labserver import running_lab
+
+pytestmark = pytest.mark.slow
 
 
 def test_lab_serves_the_working_copies_with_nbgrader(tmp_path: Path) -> None:

@@ -38,6 +38,9 @@ import pytest
 
 from course.grading import autograde as ag
 
+# One grading serves every test here: keep them on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("malformed")]
+
 CHAPTER = "ch04_threads"
 RELEASED = ag.REPO / "release" / CHAPTER / f"{CHAPTER}.ipynb"
 OTHER = ag.REPO / "release" / "ch06_coroutines" / "ch06_coroutines.ipynb"  # another chapter's notebook

@@ -23,9 +23,12 @@ import pytest
 from course.grading import autograde as ag
 from course.grading import sandbox
 
+pytestmark = pytest.mark.slow
+
 CHAPTER = "ch01_os_history"
 PROBE = '''
 import json, os, resource
+
 def attempt(action):
     try:
         action()
