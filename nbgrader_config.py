@@ -13,6 +13,11 @@ HERE = Path(__file__).resolve().parent
 
 c.CourseDirectory.course_id = "python-concurrency"
 c.CourseDirectory.root = str(HERE)
+# The gradebook: SQLite in the course folder for one person; for a class, where several graders write at
+# once (nbgrader's FAQ: SQLite cannot take that), a PostgreSQL URL such as
+# postgresql://grader@db.example.edu/python_concurrency (psycopg 3, in requirements.txt).
+if os.environ.get("COURSE_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["COURSE_DB_URL"]
 # One assignment per chapter: the folder source/<chapter>/ is the assignment <chapter>.
 
 # The exchange defaults to /usr/local/share/nbgrader/exchange, which a student or a fresh machine

@@ -24,8 +24,9 @@ import nbformat
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "source"
 
-__all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "check_notebook", "exercises",
-           "failure_messages", "nbgrader", "nbgrader_env", "notebook_at", "solution_sources", "with_cells_replaced"]
+__all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "check_notebook", "db_url", "exercises",
+           "failure_messages", "make_course", "nbgrader", "nbgrader_env", "notebook_at", "solution_sources",
+           "with_cells_replaced"]
 
 
 class GradingError(Exception):
@@ -131,6 +132,9 @@ def make_course(chapter: str, root: Path) -> None:
     nbgrader_config.py changes.
     """
     root.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("COURSE_DB_URL"):  # the assignment goes into that database, not a copied file
+        _generate(chapter, root)
+        return
     shutil.copytree(_template(chapter), root, dirs_exist_ok=True)
 
 
@@ -151,17 +155,28 @@ def _template(chapter: str) -> Path:
     building = Path(tempfile.mkdtemp(prefix=f".{chapter}-", dir=TEMPLATES))
     building.chmod(0o755)  # copytree gives a course made from it this mode, as a fresh folder would have
     try:
-        shutil.copy(REPO / "nbgrader_config.py", building / "nbgrader_config.py")
-        (building / "source" / chapter).mkdir(parents=True)
-        shutil.copy(source_notebook(chapter), building / "source" / chapter / f"{chapter}.ipynb")
-        done = nbgrader(["generate_assignment", chapter, "--force"], cwd=building)
-        if done.returncode != 0:
-            raise GradingError(f"nbgrader generate_assignment {chapter} failed:\n{done.stderr[-3000:]}")
+        _generate(chapter, building)
         with contextlib.suppress(OSError):  # another process got there first: theirs is as good
             building.rename(template)
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return template
+
+
+def _generate(chapter: str, root: Path) -> None:
+    """Copy the course's config and ``chapter``'s source notebook into ``root`` and generate the assignment."""
+    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    (root / "source" / chapter).mkdir(parents=True)
+    shutil.copy(source_notebook(chapter), root / "source" / chapter / f"{chapter}.ipynb")
+    done = nbgrader(["generate_assignment", chapter, "--force"], cwd=root)
+    if done.returncode != 0:
+        raise GradingError(f"nbgrader generate_assignment {chapter} failed:\n{done.stderr[-3000:]}")
+
+
+def db_url(root: Path) -> str:
+    """The gradebook a course folder made here uses: ``COURSE_DB_URL`` (as nbgrader_config.py reads it) or
+    the folder's own SQLite file."""
+    return os.environ.get("COURSE_DB_URL") or f"sqlite:///{root / 'gradebook.db'}"
 
 
 def notebook_at(path: Path, chapter: str | None = None) -> Path:
@@ -249,7 +264,7 @@ def _read_grades(root: Path, chapter: str, student: str) -> dict[str, CellGrade]
     if not autograded.is_file():
         return {}
     messages = failure_messages(autograded)
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url(root)) as gb:
         try:
             notebook = gb.find_submission_notebook(chapter, chapter, student)
         except MissingEntry:

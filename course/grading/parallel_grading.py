@@ -222,7 +222,7 @@ def gradebook_grades(course: Path, chapter: str) -> dict[str, dict[str, tuple[fl
     what tests and benchmarks compare between gradings."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(ag.db_url(course)) as gb:
         return {
             s.student_id: {g.name: (g.score, g.max_score) for nb in s.notebooks for g in nb.grades}
             for s in gb.find_assignment(chapter).submissions
