@@ -26,16 +26,20 @@ def copy_release_to_mywork() -> list[Path]:
     return copied
 
 
+LAB_SETTINGS = Path(__file__).resolve().parent / "lab_settings"  # overrides.json: a quiet first look
+
+
 def lab(args: argparse.Namespace) -> int:
-    """Open JupyterLab at the course root, on the learner's working copies."""
+    """Open JupyterLab on the learner's working copies (mywork/), never on the course folder, whose source/
+    holds the solutions and hidden tests; with the course's settings, a fresh profile shows no news popup
+    and no "Select Kernel" dialog."""
     for path in copy_release_to_mywork():
         print(f"New working copy: {path}")
-    root = ag.REPO if WORK.is_relative_to(ag.REPO) else WORK
     first = sorted(WORK.glob("*/*.ipynb"))
-    target = str(first[0].relative_to(root)) if first else ""
-    argv = ["jupyter", "lab", f"--ServerApp.root_dir={root}", *args.jupyter_args]
-    if target:
-        argv.append(f"--LabApp.default_url=/lab/tree/{target}")
+    argv = ["jupyter", "lab", f"--ServerApp.root_dir={WORK}", f"--LabApp.app_settings_dir={LAB_SETTINGS}",
+            *args.jupyter_args]
+    if first:
+        argv.append(f"--LabApp.default_url=/lab/tree/{first[0].relative_to(WORK)}")
     if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses that unless told
         argv.append("--allow-root")
     os.execvp(argv[0], argv)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import subprocess
@@ -14,11 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOKEN = "course-test-token"
-# Keep a fresh profile quiet (FIELD-NOTES): no news or update popups, no "Select Kernel" dialog.
-SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"autoStartDefaultKernel": True},
-}
 
 
 @dataclass
@@ -41,11 +35,8 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_lab(tmp: Path, work: Path, start_seconds: float = 60) -> Iterator[Lab]:
-    """Run ``python -m course lab`` on a free loopback port with its own Jupyter folders; yield once it answers."""
-    for name, values in SETTINGS.items():
-        target = tmp / "settings" / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
+    """Run ``python -m course lab`` on a free loopback port with a fresh profile (its own, empty Jupyter
+    folders: what the learner sees is the course's own settings); yield once it answers."""
     port = _free_port()
     env = dict(os.environ, COURSE_WORK=str(work), JUPYTER_CONFIG_DIR=str(tmp / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),

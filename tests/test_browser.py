@@ -43,6 +43,9 @@ def _run_all(page: Page) -> None:
 def test_run_all_draws_the_figures_and_stops_at_the_first_exercise(page: Page, tmp_path: Path) -> None:
     with running_lab(tmp_path, tmp_path / "mywork") as lab:
         _open_notebook(page, lab.url, "ch04_threads/ch04_threads.ipynb")
+        # A fresh profile: no "Select Kernel" dialog, no news popup (the course's settings, not the test's).
+        assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").first.inner_text()
+        assert page.locator(".jp-toast-message, .Toastify__toast").count() == 0, "a notification popped up"
         _run_all(page)
         error = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
                              has_text="NotImplementedError").first
