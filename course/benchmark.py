@@ -9,10 +9,17 @@ stops threads at 1 000 to stay quick).
 ``./dev bench parallel [--submissions N]`` (long, so apart): the same N Chapter 4 submissions graded in one
 fresh course by plain ``nbgrader autograde`` and in another by ``python -m course autograde --jobs 2``, and
 the per-submission cost of kernel isolation (``COURSE_ISOLATION=off`` against on, Chapter 1).
+
+``./dev bench grading [--submissions N]``: what the test suite's grading costs, the same N mixed answers of
+each chapter graded the way the suite graded before (per group of students a course of its own, made by
+``nbgrader generate_assignment`` and graded by ``nbgrader autograde``, two groups at once, every cell run) and
+the way it grades now (``course.grading.autograde``: one course copied from a template, the parallel grader,
+teaching demos left out) with 2 and 4 at once; wall time, CPU-seconds, and the ratios.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,7 +169,8 @@ def parallel_grading(submissions: int = 40, jobs: int = 2) -> None:
     chapter = PARALLEL_CHAPTER
     answers = mixed_answers(chapter, submissions)
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
-        plain_root, parallel_root = course_with(chapter, answers, Path(tmp, "plain")), course_with(chapter, answers, Path(tmp, "parallel"))
+        plain_root = course_with(chapter, answers, Path(tmp, "plain"))
+        parallel_root = course_with(chapter, answers, Path(tmp, "parallel"))
         plain, parallel = plain_autograde(chapter, plain_root), parallel_autograde(chapter, parallel_root, jobs)
         same = gradebook_grades(plain_root, chapter) == gradebook_grades(parallel_root, chapter)
         print(f"{submissions} {chapter} submissions     wall s  per submission s")
@@ -170,6 +178,54 @@ def parallel_grading(submissions: int = 40, jobs: int = 2) -> None:
         print(f"course autograde --jobs {jobs}     {parallel:7.1f} {parallel / submissions:17.1f}")
         print(f"plain/parallel: {plain / parallel:.2f}; identical scores in both gradebooks: {'yes' if same else 'NO'}")
     isolation_overhead()
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (graders, kernels), user and system."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+
+def _measured(run: Callable[..., object], *args: object, **kwargs: object) -> tuple[float, float]:
+    """Wall seconds and CPU-seconds of ``run(*args, **kwargs)``."""
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    run(*args, **kwargs)
+    return time.perf_counter() - wall, _cpu_seconds() - cpu
+
+
+def _graded_as_before(chapter: str, notebooks: dict[str, Path], tmp: Path, groups: int = 2) -> None:
+    """The suite's old way: a course per group, each generated and graded by the nbgrader command line."""
+    def one_group(k: int) -> None:
+        root = tmp / f"before-{k}"
+        root.mkdir()
+        ag.make_course_from_scratch(chapter, root)
+        for student in list(notebooks)[k::groups]:
+            (root / "submitted" / student / chapter).mkdir(parents=True)
+            shutil.copy(notebooks[student], root / "submitted" / student / chapter / f"{chapter}.ipynb")
+        plain_autograde(chapter, root)
+
+    with mock.patch.dict(os.environ, {"COURSE_RUN_DEMOS": "1"}), ThreadPoolExecutor(groups) as pool:
+        list(pool.map(one_group, range(groups)))
+
+
+def grading_drivers(submissions: int = 8, chapters: list[str] | None = None) -> None:
+    """Print the suite's old and new ways of grading the same submissions side by side, per chapter."""
+    print(f"{submissions} mixed submissions per chapter: wall s / CPU s, and old/new ratios")
+    columns = ("before (2 at once)", "now, 2 at once", "now, 4 at once")
+    print(f"{'chapter':24} " + " ".join(f"{c:>15}" for c in columns) + f" {'wall ratio':>11} {'CPU ratio':>10}")
+    for chapter in chapters or ag.chapters():
+        released = ag.REPO / "release" / chapter / f"{chapter}.ipynb"
+        with tempfile.TemporaryDirectory(prefix="bench-drivers-") as folder:
+            tmp = Path(folder)
+            notebooks = {f"s{k:02d}": ag.with_cells_replaced(released, answers, tmp / f"s{k:02d}.ipynb")
+                         for k, answers in enumerate(mixed_answers(chapter, submissions))}
+            ag.make_course(chapter, tmp / "warm")  # the template is made once per machine: not a per-run cost
+            before = _measured(_graded_as_before, chapter, notebooks, tmp)
+            now2 = _measured(ag.autograde, chapter, notebooks, jobs=2)
+            now4 = _measured(ag.autograde, chapter, notebooks, jobs=4)
+        cells = " ".join(f"{w:8.1f} /{c:5.1f}" for w, c in (before, now2, now4))  # wall / CPU
+        print(f"{chapter:24} {cells}   ×{before[0] / now4[0]:5.2f}    ×{before[1] / now4[1]:5.2f}")
 
 
 def isolation_overhead(chapter: str = "ch01_os_history", submissions: int = 8, rounds: int = 2) -> None:

@@ -71,6 +71,9 @@ def test_parallel_autograde_matches_sequential_grading_into_an_intact_gradebook(
     log = first.stdout + first.stderr[-3000:]
     assert first.returncode == 1, f"a submission failed to grade, so the exit status must be 1:\n{log}"
     assert re.search(r"^broken +NOT GRADED: nbformat.reader.NotJSONError", first.stdout, re.MULTILINE), log
+    total = len(notebooks) + 1  # progress: done/total, time, rate and failures so far, ending with the broken one
+    assert re.search(rf"^\[{total}/{total}\] \S+ done in [\d.]+ s · [\d.]+ submissions/min · 1 not graded so far$",
+                     first.stdout, re.MULTILINE), log
     scores = gradebook_grades(course, CHAPTER)
     assert set(scores) == set(notebooks) | {"broken"}, log
     for student, cells in scores.items():

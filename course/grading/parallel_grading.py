@@ -137,6 +137,13 @@ def _grade(student: str) -> tuple[str, float, dict]:
     return student, time.monotonic() - started, outcome
 
 
+def _progress(outcomes: dict[str, dict], total: int, elapsed: float, student: str, seconds: float) -> str:
+    """One line per graded submission: done/total, this one's time, the rate so far, and failures so far."""
+    failed = sum(not o.get("success") for o in outcomes.values())
+    return (f"[{len(outcomes)}/{total}] {student} done in {seconds:.1f} s · {len(outcomes) / elapsed * 60:.1f} "
+            f"submissions/min · {failed} not graded so far")
+
+
 def failure_reason(log: str) -> str:
     """Why nbgrader did not grade a submission, from its log: the exception that ended its traceback,
     else its first error (or warning) message."""
@@ -186,11 +193,12 @@ def grade_chapter(root: Path, chapter: str, jobs: int, force: bool = False, quie
         raise ag.GradingError(f"Nobody has submitted {chapter}: {where} matches no folder; run `nbgrader collect {chapter}` first.")
     os.environ.update(ag.nbgrader_env())  # the workers, forked below, run nbgrader and its kernels
     outcomes = {}
+    started = time.monotonic()
     with multiprocessing.Pool(min(jobs, len(students)), _start_worker, (root, chapter, force, url)) as pool:
         for student, seconds, outcome in pool.imap_unordered(_grade, students):
             outcomes[student] = outcome
             if not quiet:
-                print(f"[{len(outcomes)}/{len(students)}] {student} done in {seconds:.1f} s", flush=True)
+                print(_progress(outcomes, len(students), time.monotonic() - started, student, seconds), flush=True)
     with Gradebook(url, coursedir.course_id) as gb:
         return [_result(coursedir, gb, chapter, student, outcomes[student]) for student in students]
 
