@@ -116,10 +116,11 @@ def _start_worker(root: Path, chapter: str, force: bool, url: str) -> None:
     """Load nbgrader once per worker process; every student this worker grades reuses it.
 
     A worker forked from a test run must not inherit its warnings-as-errors: nbgrader 0.9.6 triggers
-    SQLAlchemy warnings on every submission, which would then fail it.
+    SQLAlchemy warnings on every submission, which would then fail it (and otherwise only clutter the log).
     """
     global _app
     warnings.resetwarnings()
+    warnings.filterwarnings("ignore", module="nbgrader")
     _app = load_app(root, chapter, force)
     _app.coursedir.db_url = url
 
