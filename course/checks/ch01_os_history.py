@@ -114,7 +114,8 @@ def _jobs_text(jobs: list[Job]) -> str:
 
 def _reorderings(segments: tuple[Segment, ...]) -> list[list[Segment]]:
     """The same segments in two fixed orders other than time order: reversed, and grouped by job with each
-    job's latest segment first. In both, the segment listed last is not the one that ends last."""
+    job's latest segment first. Reversed, the segment listed last is the earliest of all; grouped, each
+    job's segment listed last is its earliest: an answer that trusts the list's order shows it."""
     return [list(reversed(segments)), sorted(segments, key=lambda s: (s.job, -s.start))]
 
 
