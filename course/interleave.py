@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from types import CodeType, FunctionType
 from typing import Any
 
-__all__ = ["Outcome", "explore", "is_student_code", "step"]
+__all__ = ["Outcome", "explore", "is_student_code", "step", "steps_so_far"]
 
 STALL_SECONDS = 2.0  # real time a thread may run without reaching a switch point
 MAX_STEPS = 20_000  # switch points in one run before it counts as a livelock (a busy loop)
@@ -47,7 +47,7 @@ _REAL = {
     (threading, "Condition"): threading.Condition, (threading, "_time"): threading._time,  # type: ignore[attr-defined]
     (queue, "time"): queue.time,  # type: ignore[attr-defined]
     (time, "sleep"): time.sleep, (time, "monotonic"): time.monotonic, (time, "perf_counter"): time.perf_counter,
-    (time, "time"): time.time,
+    (time, "time"): time.time, (queue, "SimpleQueue"): queue.SimpleQueue,
     (threading.Thread, "start"): threading.Thread.start, (threading.Thread, "join"): threading.Thread.join,
     (threading.Thread, "is_alive"): threading.Thread.is_alive,
 }
@@ -139,8 +139,9 @@ class _Chooser:
 class _Run:
     """One execution of a scenario's threads under one schedule."""
 
-    def __init__(self, chooser: _Chooser, traced: Callable[[CodeType], bool]) -> None:
+    def __init__(self, chooser: _Chooser, traced: Callable[[CodeType], bool], max_steps: int = MAX_STEPS) -> None:
         self.chooser = chooser
+        self.max_steps = max_steps
         self.traced = traced
         self.tasks: list[_Task] = []
         self.by_ident: dict[int, _Task] = {}
@@ -212,7 +213,7 @@ class _Run:
     def _line(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
             text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-            self.step(f"line {frame.f_lineno}" + (f" `{text}`" if text else ""))
+            self.step(f"`{text}`" if text else f"line {frame.f_lineno}")
         return self._line
 
     # ----------------------------------------------------------------- switching
@@ -224,8 +225,8 @@ class _Run:
         if self.aborted:
             raise _Abort
         self.steps.append((task.index, label))
-        if len(self.steps) > MAX_STEPS:
-            self._stop(f"the threads took more than {MAX_STEPS} steps without finishing: some thread is "
+        if len(self.steps) > self.max_steps:
+            self._stop(f"the threads took more than {self.max_steps} steps without finishing: some thread is "
                        f"busy-waiting (looping until another thread changes something) instead of blocking")
             raise _Abort
         self._switch(task)
@@ -363,17 +364,20 @@ class _Run:
                     f"or a process): use the threading and queue primitives, created inside your functions")
         return f"the threads made no progress for {STALL_SECONDS:g} s"
 
-    def describe(self, limit: int = 40) -> str:
-        """The steps of this run, grouped by consecutive thread: ``name: a, b · other: c``."""
+    def describe(self, limit: int = 30, per_thread: int = 8) -> str:
+        """The steps of this run, grouped by consecutive thread: ``name: a, b · other: c``, shortened."""
         groups: list[tuple[int, list[str]]] = []
         for index, label in self.steps:
             if groups and groups[-1][0] == index:
                 groups[-1][1].append(label)
             else:
                 groups.append((index, [label]))
-        parts = [f"{self.tasks[i].name}: {', '.join(labels)}" for i, labels in groups]
-        shown = parts[-limit:]
-        return ("… · " if len(parts) > limit else "") + " · ".join(shown)
+        parts = []
+        for i, labels in groups:
+            if len(labels) > per_thread:
+                labels = labels[:per_thread - 2] + ["…"] + labels[-1:]
+            parts.append(f"{self.tasks[i].name}: {', '.join(labels)}")
+        return " · ".join(parts[:limit]) + (" · …" if len(parts) > limit else "")
 
     def schedule(self) -> list[str]:
         """The choices up to the last one the default would not have made: replaying them gives this run."""
@@ -647,6 +651,7 @@ _PATCHES = {
     (threading, "_time"): _clock(time.monotonic, lambda r: r.epoch + r.clock),
     (queue, "time"): _clock(time.monotonic, lambda r: r.epoch + r.clock),
     (time, "sleep"): _sleep,
+    (queue, "SimpleQueue"): _factory(lambda run: queue._PySimpleQueue(), queue.SimpleQueue),  # type: ignore[attr-defined]
     (time, "monotonic"): _clock(time.monotonic, lambda r: r.epoch + r.clock),
     (time, "perf_counter"): _clock(time.perf_counter, lambda r: r.epoch + r.clock),
     (time, "time"): _clock(time.time, lambda r: r.wall + r.clock),
@@ -654,11 +659,12 @@ _PATCHES = {
     (threading.Thread, "join"): _join,
     (threading.Thread, "is_alive"): _is_alive,
 }
-_BY_REAL = {id(real): _PATCHES[key] for key, real in _REAL.items() if key[1] not in ("start", "join", "is_alive")}
+_BY_REAL = {id(real): _PATCHES[key] for key, real in _REAL.items()
+            if key[1] not in ("start", "join", "is_alive", "SimpleQueue")}
 
 
 def _namespaces(objects: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """The global namespaces of the student code among ``objects`` (functions, classes, instances)."""
+    """The namespaces of the student code among ``objects``: its globals and its classes' attributes."""
     found: dict[int, dict[str, Any]] = {}
     for obj in objects:
         cls = obj if isinstance(obj, type) else type(obj)
@@ -669,26 +675,65 @@ def _namespaces(objects: tuple[Any, ...]) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+_REAL_LOCK_TYPES = (type(_REAL_LOCK()), type(_REAL_RLOCK()))
+
+
+def _substitutes(run: _Run, objects: tuple[Any, ...]) -> list[tuple[Any, str, Any, Any]]:
+    """(owner, name, real, controlled) for the primitives student code reaches by a name of its own.
+
+    ``from threading import Lock`` or ``time.sleep`` bound to a global, and locks made when the cell ran
+    (``_bank = threading.Lock()`` at module or class level), would otherwise be real ones under the run.
+    """
+    found = []
+    classes = [c for obj in objects for c in (obj if isinstance(obj, type) else type(obj)).__mro__
+               if c.__module__ == "__main__"]
+    for owner, namespace in [(ns, ns) for ns in _namespaces(objects)] + [(c, dict(vars(c))) for c in classes]:
+        for name, value in list(namespace.items()):
+            if name.startswith("__"):
+                continue
+            if id(value) in _BY_REAL:
+                found.append((owner, name, value, _BY_REAL[id(value)]))
+            elif isinstance(value, _REAL_LOCK_TYPES) and not _held(value):
+                kind = _ControlledLock if isinstance(value, _REAL_LOCK_TYPES[0]) else _ControlledRLock
+                controlled = kind(run)
+                controlled.name = name
+                found.append((owner, name, value, controlled))
+    return found
+
+
+def _held(lock: Any) -> bool:
+    if lock.acquire(False):
+        lock.release()
+        return False
+    return True
+
+
+def _put(owner: Any, name: str, value: Any) -> None:
+    if isinstance(owner, dict):
+        owner[name] = value
+    else:
+        setattr(owner, name, value)
+
+
 @contextlib.contextmanager
 def _patched(run: _Run, student: tuple[Any, ...]) -> Iterator[None]:
     """Make ``run`` the active run and install the controlled versions, restoring everything after."""
     global _active  # noqa: PLW0603 -- one run at a time, process-wide, like the patches themselves
     if _active is not None:
         raise RuntimeError("course.interleave: a checked run is already active")
-    renamed = [(ns, name, value) for ns in _namespaces(student) for name, value in list(ns.items())
-               if not name.startswith("__") and id(value) in _BY_REAL]
+    substitutes = _substitutes(run, student)
     _active = run
     try:
         for (owner, attr), value in _PATCHES.items():
             setattr(owner, attr, value)
-        for ns, name, value in renamed:
-            ns[name] = _BY_REAL[id(value)]
+        for owner, name, _, controlled in substitutes:
+            _put(owner, name, controlled)
         yield
     finally:
         for (owner, attr), value in _REAL.items():
             setattr(owner, attr, value)
-        for ns, name, value in renamed:
-            ns[name] = value
+        for owner, name, real, _ in substitutes:
+            _put(owner, name, real)
         _active = None
 
 
@@ -697,6 +742,12 @@ def step(label: str) -> None:
     run = _active
     if run is not None and run.me() is not None:
         run.step(label)
+
+
+def steps_so_far() -> int:
+    """How many steps all threads of the active run have taken (0 outside a run): a measure of work done."""
+    run = _active
+    return len(run.steps) if run is not None else 0
 
 
 # --------------------------------------------------------------------------- the search
@@ -725,8 +776,8 @@ class Outcome:
 
 
 def _run_once(scenario: Scenario, chooser: _Chooser, student: tuple[Any, ...],
-              traced: Callable[[CodeType], bool]) -> tuple[_Run, str | None]:
-    run = _Run(chooser, traced)
+              traced: Callable[[CodeType], bool], max_steps: int) -> tuple[_Run, str | None]:
+    run = _Run(chooser, traced, max_steps)
     with _patched(run, student):
         roots, verify = scenario()
         run.execute(roots)
@@ -739,7 +790,7 @@ def _run_once(scenario: Scenario, chooser: _Chooser, student: tuple[Any, ...],
 
 def explore(scenario: Scenario, *, student: tuple[Any, ...] = (), preemptions: int = 2, max_runs: int = 400,
             seed: int | None = None, schedule: list[str] | None = None,
-            traced: Callable[[CodeType], bool] = is_student_code) -> Outcome:
+            traced: Callable[[CodeType], bool] = is_student_code, max_steps: int = MAX_STEPS) -> Outcome:
     """Run ``scenario`` under schedules until one fails or the search is done; deterministic.
 
     ``scenario()`` (called once per run, while the controlled primitives are installed) makes fresh
@@ -747,14 +798,15 @@ def explore(scenario: Scenario, *, student: tuple[Any, ...] = (), preemptions: i
     By default the search is exhaustive up to ``preemptions`` preemptions, fewest first (most real bugs
     need one or two), stopping at ``max_runs``; with ``seed``, ``max_runs`` PCT runs instead; with
     ``schedule`` (thread names, as an Outcome gives), exactly that schedule. ``student`` are the
-    student's objects, whose namespaces get the controlled primitives too.
+    student's objects, whose namespaces get the controlled primitives too. A run of more than
+    ``max_steps`` steps fails as a busy loop.
     """
     if schedule is not None:
-        run, problem = _replay(scenario, schedule, student, traced)
+        run, problem = _replay(scenario, schedule, student, traced, max_steps)
         return _outcome(1, run, problem)
     if seed is not None:
         for n in range(max_runs):
-            run, problem = _run_once(scenario, _Chooser(seed=seed * 1_000_003 + n), student, traced)
+            run, problem = _run_once(scenario, _Chooser(seed=seed * 1_000_003 + n), student, traced, max_steps)
             if problem:
                 return _outcome(n + 1, run, problem)
         return Outcome(max_runs)
@@ -762,7 +814,7 @@ def explore(scenario: Scenario, *, student: tuple[Any, ...] = (), preemptions: i
     runs = 0
     while frontier and runs < max_runs:
         cost, _, forced = heapq.heappop(frontier)
-        run, problem = _run_once(scenario, _Chooser(forced), student, traced)
+        run, problem = _run_once(scenario, _Chooser(forced), student, traced, max_steps)
         runs += 1
         if problem:
             return _outcome(runs, run, problem)
@@ -779,9 +831,9 @@ def explore(scenario: Scenario, *, student: tuple[Any, ...] = (), preemptions: i
 
 
 def _replay(scenario: Scenario, schedule: list[str], student: tuple[Any, ...],
-            traced: Callable[[CodeType], bool]) -> tuple[_Run, str | None]:
+            traced: Callable[[CodeType], bool], max_steps: int) -> tuple[_Run, str | None]:
     chooser = _Chooser(list(schedule))
-    run, problem = _run_once(scenario, chooser, student, traced)
+    run, problem = _run_once(scenario, chooser, student, traced, max_steps)
     if chooser.diverged:
         problem = (problem or "") + (" (this schedule did not fit the code: it names a thread that could not "
                                      "run at that point; did the code change since the schedule was printed?)")

@@ -93,7 +93,7 @@ def test_lost_update_found_with_one_preemption_and_shown_as_steps(cell: dict[str
     out = interleave.explore(counter_scenario(cell["Unsafe"]), student=(cell["Unsafe"],))
     assert out.problem == "value is 2, not 4"
     assert out.preemptions == 1
-    assert "worker-1: line 12 `self.value += 1`, read value=0 · worker-2: line 12" in out.steps
+    assert "worker-1: `self.value += 1`, read value=0 · worker-2: `self.value += 1`, read value=0" in out.steps
     assert "replay(['worker-1'" in out.report("replay({schedule})")
 
 
