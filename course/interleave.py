@@ -38,7 +38,7 @@ from typing import Any
 __all__ = ["Outcome", "explore", "is_student_code", "step", "steps_so_far"]
 
 STALL_SECONDS = 2.0  # real time a thread may run without reaching a switch point
-MAX_STEPS = 20_000  # switch points in one run before it counts as a livelock (a busy loop)
+MAX_STEPS = 10_000  # steps in one run before it counts as a busy loop (the right answers take at most 1 807)
 
 _REAL_LOCK = _thread.allocate_lock
 _REAL_RLOCK = threading.RLock
@@ -181,7 +181,8 @@ class _Run:
         if name in self.names:
             name = f"{name}#{len(self.tasks)}"
         baton = _REAL_LOCK()
-        baton.acquire()
+        if not self.aborted:  # a thread started while an ended run unwinds goes at once, to unwind too
+            baton.acquire()
         task = _Task(len(self.tasks), name, thread, baton)
         self.names[name] = task.index
         self.tasks.append(task)
@@ -226,8 +227,9 @@ class _Run:
             raise _Abort
         self.steps.append((task.index, label))
         if len(self.steps) > self.max_steps:
-            self._stop(f"the threads took more than {self.max_steps} steps without finishing: some thread is "
-                       f"busy-waiting (looping until another thread changes something) instead of blocking")
+            self._stop(f"the threads took more than {self.max_steps} steps without finishing: {task.name} "
+                       f"keeps running ({label}), busy-waiting (looping until another thread changes something) "
+                       f"instead of blocking")
             raise _Abort
         self._switch(task)
 

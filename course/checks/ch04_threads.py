@@ -58,6 +58,27 @@ def _run_threads(target: Callable[[], None], n: int, seconds: float = SECONDS) -
     return errors
 
 
+def _on_virtual_time(check: Callable[..., None]) -> Callable[..., None]:
+    """Run the whole of ``check`` as the one thread of a run of course.interleave, on its default schedule.
+
+    Its sleeps, barrier timeouts and call_within bounds then pass on virtual time, instantly, the same on
+    a busy machine as on a quiet one, and a thread that waits for something that never happens is an
+    exact deadlock instead of a wait for a real-time bound.
+    """
+    @functools.wraps(check)
+    def scheduled(student: Any, *args: Any, **kwargs: Any) -> None:
+        def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
+            return {"main": lambda: check(student, *args, **kwargs)}, lambda: None
+
+        found = _search(scenario, (student,), None, max_runs=1)
+        failures = [error for name, error in found.errors if name == "main"]
+        if failures:
+            raise failures[0]
+        assert found.problem is None, found.problem
+
+    return scheduled
+
+
 # --------------------------------------------------------------------------- Exercise: SafeCounter
 
 def _counter_value(counter: Any) -> int:
@@ -136,6 +157,7 @@ def _call_pipeline(run_pipeline: Callable[..., Any], *args: Any, **kwargs: Any) 
     return list(results)
 
 
+@_on_virtual_time
 def pipeline_processes_every_item_once(run_pipeline: Callable[..., Any]) -> None:
     """Every item, falsy ones included, is processed exactly once, from a list and from a generator."""
     items = [0, None, "", False, 0.0, (), "x", 1, 1, 2] + list(range(10, 30))
@@ -154,6 +176,7 @@ def pipeline_processes_every_item_once(run_pipeline: Callable[..., Any]) -> None
         )
 
 
+@_on_virtual_time
 def pipeline_consumers_run_concurrently(run_pipeline: Callable[..., Any], n_consumers: int = 3) -> None:
     """Each worker call waits until ``n_consumers`` calls are running at once."""
     together = threading.Barrier(n_consumers, timeout=2)
@@ -175,31 +198,45 @@ def pipeline_consumers_run_concurrently(run_pipeline: Callable[..., Any], n_cons
     )
 
 
-def pipeline_applies_back_pressure(run_pipeline: Callable[..., Any], n_consumers: int = 2, maxsize: int = 2) -> None:
-    """The producer never runs more than a bounded queue's worth ahead of the consumers."""
-    state = {"produced": 0, "started": 0, "worst": 0}
-    lock = threading.Lock()
+def pipeline_applies_back_pressure(run_pipeline: Callable[..., Any], n_consumers: int = 2, maxsize: int = 2,
+                                   schedule: list[str] | None = None) -> None:
+    """The producer never runs more than a bounded queue's worth ahead of the consumers.
 
-    def items() -> Iterator[int]:
-        for i in range(30):
-            with lock:
+    Runs under the scheduler, so the workers' sleeps take no real time and the check's own counting
+    (which has no switch point) needs no lock.
+    """
+    def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
+        state = {"produced": 0, "started": 0, "worst": 0}
+
+        def items() -> Iterator[int]:
+            for i in range(30):
                 state["worst"] = max(state["worst"], state["produced"] - state["started"])
                 state["produced"] += 1
-            yield i
+                yield i
 
-    def worker(item: int) -> int:
-        with lock:
+        def worker(item: int) -> int:
             state["started"] += 1
-        time.sleep(0.01)
-        return item
+            time.sleep(0.01)
+            return item
 
-    with no_leftover_threads():
-        _call_pipeline(run_pipeline, items(), worker, n_consumers=n_consumers, maxsize=maxsize)
-    allowed = maxsize + n_consumers + 1
-    assert state["worst"] <= allowed, (
-        f"The producer ran {state['worst']} items ahead of the workers, but a queue.Queue(maxsize={maxsize}) "
-        f"shared with {n_consumers} consumers allows at most {allowed}. Read the items one by one in the "
-        f"producer and put() them on a Queue(maxsize): put blocks while the queue is full."
+        def body() -> None:
+            results = run_pipeline(items(), worker, n_consumers=n_consumers, maxsize=maxsize)
+            assert results is not None, "run_pipeline should return the list of results, but it returned None."
+
+        def verdict() -> str | None:
+            allowed = maxsize + n_consumers + 1
+            return None if state["worst"] <= allowed else (
+                f"The producer ran {state['worst']} items ahead of the workers, but a queue.Queue(maxsize={maxsize}) "
+                f"shared with {n_consumers} consumers allows at most {allowed}")
+
+        return {"main": body}, verdict
+
+    found = _search(scenario, (run_pipeline,), schedule, max_runs=1)
+    replay = (f"checks.pipeline_applies_back_pressure(run_pipeline, n_consumers={n_consumers}, maxsize={maxsize}, "
+              f"schedule={{schedule}})")
+    assert found.problem is None, (
+        f"{found.report(replay)}\nRead the items one by one in the producer and put() them on a "
+        f"Queue(maxsize): put blocks while the queue is full."
     )
 
 
@@ -339,6 +376,7 @@ def _shutdown(pool: Any) -> None:
     call_within(SECONDS, pool.shutdown, wait=True)
 
 
+@_on_virtual_time
 def pool_returns_results(ThreadPool: type) -> None:
     """submit().result() gives the value or re-raises; map keeps the input order."""
     with no_leftover_threads():
@@ -362,6 +400,7 @@ def pool_returns_results(ThreadPool: type) -> None:
             _shutdown(pool)
 
 
+@_on_virtual_time
 def pool_respects_max_workers(ThreadPool: type, max_workers: int = 3) -> None:
     """Blocking tasks overlap up to max_workers, and never more run at once."""
     together = threading.Barrier(max_workers, timeout=2)
@@ -398,6 +437,7 @@ def pool_respects_max_workers(ThreadPool: type, max_workers: int = 3) -> None:
     )
 
 
+@_on_virtual_time
 def pool_reuses_its_workers(ThreadPool: type, max_workers: int = 2) -> None:
     """Tasks run on at most max_workers threads, owned by the pool, that survive a failing task."""
     seen: set[threading.Thread] = set()
@@ -470,6 +510,7 @@ def pool_idles_without_burning_cpu(ThreadPool: type, schedule: list[str] | None 
     )
 
 
+@_on_virtual_time
 def pool_shuts_down_cleanly(ThreadPool: type) -> None:
     """shutdown(wait=True) runs every submitted task and ends every worker; submit afterwards raises."""
     done: list[int] = []
@@ -498,6 +539,7 @@ def pool_shuts_down_cleanly(ThreadPool: type) -> None:
             raise AssertionError("submit() after shutdown() should raise RuntimeError.")
 
 
+@_on_virtual_time
 def pool_is_a_context_manager(ThreadPool: type) -> None:
     """`with ThreadPool(n) as pool:` returns the pool and shuts it down, waiting, at the end."""
     done: list[int] = []
