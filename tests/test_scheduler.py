@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import linecache
 import queue
+import re
 import sys
 import threading
 import time
@@ -193,3 +194,32 @@ def test_the_process_is_left_as_it_was(cell: dict[str, Any]) -> None:
     interleave.explore(counter_scenario(cell["Unsafe"]), student=(cell["Unsafe"],))
     assert {key: getattr(owner, attr) for key in interleave._REAL for owner, attr in [key]} == before
     assert sys.gettrace() is None and interleave._active is None
+
+
+def _schedule_lines(message: str) -> tuple[str, str]:
+    """The problem (first line) and the steps (the line after 'The schedule that shows it') of a failure."""
+    lines = message.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("The schedule that shows it"))
+    return lines[0], lines[at + 1]
+
+
+@pytest.mark.parametrize(("check", "answer", "name"), [
+    ("counter_survives_forced_race", "Unsafe", "SafeCounter"),
+    ("transfer_never_deadlocks", "transfer_naive", "transfer"),
+])
+def test_the_printed_replay_call_reproduces_the_failure_ten_times_of_ten(
+        cell: dict[str, Any], check: str, answer: str, name: str) -> None:
+    from course.checks import ch04_threads as checks
+
+    def transfer(source: Any, target: Any, amount: int) -> None:  # money moves, but in the naive lock order
+        cell["transfer_naive"](source.lock, target.lock)
+
+    student = transfer if answer == "transfer_naive" else cell[answer]
+    with pytest.raises(AssertionError) as failed:
+        getattr(checks, check)(student)
+    call = re.search(r"Replay it: (checks\.\S.*\])\)", str(failed.value))
+    assert call, str(failed.value)
+    for _ in range(10):
+        with pytest.raises(AssertionError) as replayed:
+            eval(call.group(1) + ")", {"checks": checks, name: student})  # noqa: S307 -- the message's own call
+        assert _schedule_lines(str(replayed.value)) == _schedule_lines(str(failed.value))
