@@ -96,6 +96,9 @@ def test_lost_update_found_with_one_preemption_and_shown_as_steps(cell: dict[str
     assert out.preemptions == 1
     assert "worker-1: `self.value += 1`, read value=0 · worker-2: `self.value += 1`, read value=0" in out.steps
     assert "replay(['worker-1'" in out.report("replay({schedule})")
+    timeline = interleave.last_failure().timeline()
+    assert [(s.thread, s.start, s.end) for s in timeline.spans][:2] == [("worker-1", 0, 2), ("worker-2", 2, 9)]
+    assert [m.label for m in timeline.marks][:3] == ["read value=0", "read value=0", "write value=1"]
 
 
 def test_replay_reproduces_the_counterexample_ten_times_of_ten(cell: dict[str, Any]) -> None:
