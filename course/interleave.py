@@ -24,6 +24,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import dataclasses
+import gc
 import heapq
 import linecache
 import queue
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Outcome", "explore", "is_student_code", "last_failure", "step", "steps_so_far"]
 
-STALL_SECONDS = 2.0  # real time a thread may run without reaching a switch point
+STALL_SECONDS = 5.0  # real time a thread may run without reaching a switch point (generous: machines get busy)
 MAX_STEPS = 10_000  # steps in one run before it counts as a busy loop (the right answers take at most 1 807)
 
 _REAL_LOCK = _thread.allocate_lock
@@ -729,6 +730,8 @@ def _patched(run: _Run, student: tuple[Any, ...]) -> Iterator[None]:
     if _active is not None:
         raise RuntimeError("course.interleave: a checked run is already active")
     substitutes = _substitutes(run, student)
+    collecting = gc.isenabled()
+    gc.disable()  # a collection at a moment that depends on earlier runs could run finalizers that take steps
     _active = run
     try:
         for (owner, attr), value in _PATCHES.items():
@@ -742,6 +745,8 @@ def _patched(run: _Run, student: tuple[Any, ...]) -> Iterator[None]:
         for owner, name, real, _ in substitutes:
             _put(owner, name, real)
         _active = None
+        if collecting:
+            gc.enable()
 
 
 def step(label: str) -> None:
