@@ -5,8 +5,9 @@ same result on every run, a failing schedule can be printed and replayed, and th
 systematic (CHESS, loom, Fray and Coyote work this way; see ``explore``).
 
 While a run is active, the ``threading`` primitives (Lock, RLock, Condition, and through them Semaphore,
-Event, Barrier and ``queue.Queue``), ``Thread.start``/``join``/``is_alive`` and the clock (``time.sleep``,
-``time.monotonic``, ...) are replaced by controlled versions, and so are the same objects in the student's
+Event, Barrier, ``queue.Queue`` and the pure-Python ``queue.SimpleQueue`` that ThreadPoolExecutor then
+uses), ``Thread.start``/``join``/``is_alive`` and the clock (``time.sleep``, ``time.monotonic``, ...) are
+replaced by controlled versions, and so are the same objects in the student's
 own namespace (``from threading import Lock``). The controlled versions act only for the threads of the
 run; any other thread (the kernel's) gets the real ones. Everything is restored when the run ends, so
 the grading guard (course.grading.guard) finds the modules as they were.
