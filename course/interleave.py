@@ -165,6 +165,7 @@ class _Run:
         self.errors: list[tuple[str, BaseException]] = []
         self.names: dict[str, int] = {}
         self.labels = 0
+        self.running: _Task | None = None  # the task that holds the baton
 
     # ----------------------------------------------------------------- who is calling
     def me(self) -> _Task | None:
@@ -208,6 +209,7 @@ class _Run:
                 self.errors.append((task.name, exc))
             finally:
                 sys.settrace(None)
+                del self.by_ident[_thread.get_ident()]  # the ident may be reused by another thread
                 self._finish(task)
 
         thread.run = run  # type: ignore[method-assign]
@@ -271,6 +273,7 @@ class _Run:
         task.baton.acquire()
         if self.aborted:
             raise _Abort
+        self.running = task
 
     def _next(self, current: _Task | None) -> _Task | None:
         """Choose who runs next, advancing virtual time if all wait; None when the run is over."""
@@ -360,18 +363,16 @@ class _Run:
                 task.thread.join(STALL_SECONDS)
 
     def _stalled(self) -> str:
-        frames = sys._current_frames()
-        for task in self.tasks:
-            frame = frames.get(task.thread.ident or -1)
-            if task.done or frame is None or task.until is not None:
-                continue
-            while frame.f_back is not None and not self.traced(frame.f_code):
-                frame = frame.f_back
-            where = f"line {frame.f_lineno} of {frame.f_code.co_name}" if self.traced(frame.f_code) else "a call"
-            return (f"{task.name} stopped at {where} in something the checker cannot control for "
-                    f"{STALL_SECONDS:g} s (a lock made before the check started, a blocking C call, a socket "
-                    f"or a process): use the threading and queue primitives, created inside your functions")
-        return f"the threads made no progress for {STALL_SECONDS:g} s"
+        task = self.running
+        frame = sys._current_frames().get(task.thread.ident or -1) if task is not None else None
+        if task is None or frame is None:
+            return f"the threads made no progress for {STALL_SECONDS:g} s"
+        while frame.f_back is not None and not self.traced(frame.f_code):
+            frame = frame.f_back
+        where = f"line {frame.f_lineno} of {frame.f_code.co_name}" if self.traced(frame.f_code) else "a call"
+        return (f"{task.name} stopped at {where} in something the checker cannot control for {STALL_SECONDS:g} s "
+                f"(a lock made before the check started, a blocking C call, a socket or a process): use the "
+                f"threading and queue primitives, created inside your functions")
 
     def describe(self, limit: int = 30, per_thread: int = 8) -> str:
         """The steps of this run, grouped by consecutive thread: ``name: a, b · other: c``, shortened."""
