@@ -615,11 +615,12 @@ class _AuditedAccount(Account):
         self._balance = value
 
 
-def _accounts(n: int, rendezvous: None, give_up_after: float | None = 2.0) -> list[_AuditedAccount]:
+def _accounts(n: int, give_up_after: float | None = 2.0) -> list[_AuditedAccount]:
+    """``n`` audited accounts of 100 with watched locks (that give up after ``give_up_after`` s, if set)."""
     violations: list[str] = []
     accounts = []
     for number in range(n):
-        lock = WatchedLock(f"account {number}'s lock", rendezvous, give_up_after)
+        lock = WatchedLock(f"account {number}'s lock", give_up_after=give_up_after)
         account = _AuditedAccount(number, 100, lock)
         account.violations = violations
         accounts.append(account)
@@ -643,12 +644,12 @@ def _opposite_transfers(transfer: Callable[..., Any], accounts: list[_AuditedAcc
 def transfer_moves_money_atomically(transfer: Callable[..., Any]) -> None:
     """Money is conserved and balances change only while both accounts' locks are held."""
     with no_leftover_threads():
-        accounts = _accounts(2, None)
+        accounts = _accounts(2)
         call_within(SECONDS, transfer, accounts[0], accounts[1], 30)
         assert (accounts[0].balance, accounts[1].balance) == (70, 130), (
             f"transfer(a, b, 30) from 100/100 should leave 70/130, got {accounts[0].balance}/{accounts[1].balance}."
         )
-        accounts = _accounts(2, None)
+        accounts = _accounts(2)
         errors = _opposite_transfers(transfer, accounts, rounds=200)
     assert not errors, f"transfer raised {errors[0]!r}."
     total = sum(acc.balance for acc in accounts)
@@ -667,7 +668,7 @@ def transfer_never_deadlocks(transfer: Callable[..., Any], rounds: int = 2, sche
     deadlock is a state where no thread can go on, reported with its cycle of threads and locks.
     """
     def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
-        a, b = _accounts(2, None, give_up_after=None)
+        a, b = _accounts(2, give_up_after=None)
 
         def move(source: _AuditedAccount, target: _AuditedAccount) -> Callable[[], None]:
             return lambda: [transfer(source, target, 7) for _ in range(rounds)] and None
