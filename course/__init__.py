@@ -4,6 +4,7 @@ Everything a notebook or a hidden test would otherwise paste into a cell lives h
 
 - ``course.bounded``        run student code with a time bound; say where every thread is stuck; leftovers
 - ``course.amplify``        make the races and deadlocks the course teaches happen on every run
+- ``course.interleave``     run threads one at a time under a scheduler: search interleavings, replay one
 - ``course.timeline``       record which thread ran when, and draw it
 - ``course.threads_demo``   small helpers for Chapter 4's demonstrations (scripts run in a fresh interpreter)
 - ``course.scheduling``     the CPU-scheduling simulator of Chapter 1

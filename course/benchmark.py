@@ -1,6 +1,6 @@
 """The course's benchmarks (``./dev bench``): measured side by side in one run, printed as figures.
 
-Per chapter: the notebook's execution time and its slowest cell, and nbgrader's autograde time per
+Per chapter: the notebook's execution time, its graded test cells' share, its slowest cell, and nbgrader's autograde time per
 submission (start-up cost separated from the per-notebook cost). For Chapter 4 also: the throughput of
 the reference ThreadPool on many tiny tasks as a ratio to concurrent.futures.ThreadPoolExecutor's. For
 Chapter 6: 10 000 sleeping asyncio tasks against 10 000 sleeping threads, time and memory (the notebook
@@ -37,22 +37,25 @@ from course.grading import autograde as ag
 from course.grading.parallel_grading import gradebook_grades, submit
 
 
-def execution_times(chapter: str) -> tuple[float, float, str]:
-    """Execute the source notebook; return total seconds, the slowest cell's seconds, and its first line."""
+def execution_times(chapter: str) -> tuple[float, float, str, float]:
+    """Execute the source notebook; return total seconds, the slowest cell's seconds and its first line,
+    and the seconds its graded test cells took (the checks' own cost, without the teaching cells)."""
     path = ag.source_notebook(chapter)
     nb = nbformat.read(path, as_version=4)
     started = time.perf_counter()
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     total = time.perf_counter() - started
-    slowest, label = 0.0, ""
+    slowest, label, tests = 0.0, "", 0.0
     for cell in nb.cells:
         timing = cell.metadata.get("execution", {})
         if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
             seconds = (datetime.fromisoformat(timing["shell.execute_reply"].rstrip("Z"))
                        - datetime.fromisoformat(timing["iopub.execute_input"].rstrip("Z"))).total_seconds()
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                tests += seconds
             if seconds > slowest:
                 slowest, label = seconds, cell.source.strip().splitlines()[0][:60]
-    return total, slowest, label
+    return total, slowest, label, tests
 
 
 def autograde_cost(chapter: str, copies: int = 4) -> tuple[float, float]:
@@ -98,10 +101,10 @@ def thread_pool_ratio(tasks: int = 20_000, rounds: int = 3) -> tuple[float, floa
 
 def main(chapters: list[str] | None = None) -> None:
     chosen = chapters or ag.chapters()
-    print(f"{'chapter':24} {'notebook s':>10} {'slowest cell s':>15}  slowest cell")
+    print(f"{'chapter':24} {'notebook s':>10} {'test cells s':>12} {'slowest cell s':>15}  slowest cell")
     for chapter in chosen:
-        total, slowest, label = execution_times(chapter)
-        print(f"{chapter:24} {total:10.1f} {slowest:15.1f}  {label}")
+        total, slowest, label, tests = execution_times(chapter)
+        print(f"{chapter:24} {total:10.1f} {tests:12.1f} {slowest:15.1f}  {label}")
     print(f"\n{'chapter':24} {'autograde start-up s':>21} {'per submission s':>17}")
     for chapter in chosen:
         fixed, per = autograde_cost(chapter)

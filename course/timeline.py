@@ -85,6 +85,11 @@ class Timeline:
         with self._lock:
             self._marks.append(event)
 
+    def add(self, event: Span | Mark) -> None:
+        """Record a span or mark timed elsewhere (a schedule of course.interleave, whose time is its step)."""
+        with self._lock:
+            (self._spans if isinstance(event, Span) else self._marks).append(event)
+
     @property
     def spans(self) -> tuple[Span, ...]:
         """The finished spans so far, in the order they finished."""
