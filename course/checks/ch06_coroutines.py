@@ -231,20 +231,22 @@ def _run_virtual(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> _Run:
     name = getattr(fn, "__name__", repr(fn))
     if not inspect.iscoroutinefunction(fn):
         raise AssertionError(f"{name} should be a coroutine function: define it with `async def {name}(...)`.")
-    loop = VirtualTimeLoop()
+    loop, closed = VirtualTimeLoop(), threading.Event()
 
     def run() -> _Run:
         try:
             return loop.run_until_complete(_watch(SECONDS, fn, args, kwargs))
         finally:
             _close(loop)
+            closed.set()
 
     try:
         return call_within(REAL_SECONDS, run)
     except TookTooLong as stuck:
-        if loop.is_closed():
+        if closed.is_set():
             raise
-        loop.call_soon_threadsafe(loop.stop)
+        loop.call_soon_threadsafe(loop.stop)  # ends run_until_complete after the current step, if there is one
+        closed.wait(REAL_SECONDS)  # then the spinning tasks are cancelled and the loop closed
         raise TookTooLong(
             f"{name}(...) kept the event loop busy for {REAL_SECONDS:g} s of real time without its tasks ever "
             f"waiting for time to pass: a loop of `await asyncio.sleep(0)` (or no await at all) polls "
@@ -624,9 +626,10 @@ def _key(item: Any) -> tuple[str, str]:
 def _pipeline(run_async_pipeline: Callable[..., Any], items: Any, worker: Callable[..., Any],
               n_consumers: int, maxsize: int) -> list[Any]:
     run = _run_virtual(run_async_pipeline, items, worker, n_consumers=n_consumers, maxsize=maxsize)
-    results = run.result()
-    assert results is not None, "run_async_pipeline should return the list of results, but it returned None."
-    return list(results)
+    if run.error is not None:
+        raise AssertionError(f"run_async_pipeline raised {run.error!r}, but no worker call raised anything here.")
+    assert run.value is not None, "run_async_pipeline should return the list of results, but it returned None."
+    return list(run.value)
 
 
 async def _echo(item: Any) -> Any:
@@ -740,7 +743,8 @@ def pipeline_returns_promptly(run_async_pipeline: Callable[..., Any]) -> None:
         return item
 
     run = _run_virtual(run_async_pipeline, range(12), worker, n_consumers=3, maxsize=2)
-    run.result()
+    if run.error is not None:
+        raise AssertionError(f"run_async_pipeline raised {run.error!r}, but no worker call raised anything here.")
     lag = run.ended - last_done[0]
     assert lag <= EXACT, (
         f"run_async_pipeline returned {lag:.3f} s of loop time after the last item was done. Tell the consumers "
