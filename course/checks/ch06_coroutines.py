@@ -9,10 +9,10 @@ loaded machine; which task finishes first is decided by the delays the check cho
 student's coroutine returns or raises, in the same step, the check looks at which tasks and threads it
 started are still running: a task cancelled but never awaited counts as running (no grace window).
 
-Requirements and the checks that enforce them (S = the exercise statement says so):
+Requirements and the checks that enforce them; each one is stated in the exercise's text:
 
 Exercise 1, Scheduler
-| requirement (S)                                                      | check                                   |
+| requirement                                                          | check                                   |
 |----------------------------------------------------------------------|-----------------------------------------|
 | spawn() returns 0, 1, 2, ... in spawn order                          | every _compare (ids)                    |
 | spawn() only queues: no step runs before run()                       | every _compare (early steps)            |
@@ -29,7 +29,7 @@ Exercise 1, Scheduler
 |   other task runs another step                                       |                                         |
 
 Exercise 2, fetch_all
-| requirement (S)                                                      | check                                   |
+| requirement                                                          | check                                   |
 |----------------------------------------------------------------------|-----------------------------------------|
 | results in the order of urls, also when fetches finish in reverse    | fetch_all_returns_pages_in_order        |
 | every url is fetched, duplicates too; [] gives []; any value a fetch | fetch_all_returns_any_result            |
@@ -45,7 +45,7 @@ Exercise 2, fetch_all
 | time is measured with the loop's clock                               | every check runs on a VirtualTimeLoop   |
 
 Exercise 3, run_async_pipeline
-| requirement (S)                                                      | check                                   |
+| requirement                                                          | check                                   |
 |----------------------------------------------------------------------|-----------------------------------------|
 | every item once, from a list or a generator, None/0/''/False and     | pipeline_processes_every_item_once      |
 |   sentinel-like items (..., 'STOP', -1, object types) included;      |                                         |
