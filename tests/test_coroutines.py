@@ -1,5 +1,5 @@
 """Tests of course.coroutines (the reference scheduler, TaskTimeline, sleeper measurements) and of the
-asyncio bounds that Chapter 6's checks put around student code.
+virtual-clock event loop and bounds that Chapter 6's checks put around student code.
 
 Timing assertions are ratios or generous bounds (a loaded 2-core CI machine); the sleeper measurement
 uses small counts so that it stays well under a second.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from course.checks import ch06_coroutines as checks
@@ -98,34 +101,134 @@ def test_ideal_time_fills_slots_in_order() -> None:
     assert fake.ideal_seconds(["d"], limit=1, timeout=0.2) == pytest.approx(0.2)
 
 
-def test_await_within_reports_where_stuck_tasks_wait_and_cancels_them() -> None:
+def test_virtual_loop_takes_no_real_time_and_measures_loop_time_exactly() -> None:
+    async def sleeps() -> float:
+        await asyncio.sleep(3.0)
+        async with asyncio.timeout(0.5):
+            await asyncio.sleep(0.25)
+        return asyncio.get_running_loop().time()
+
+    began = time.monotonic()
+    run = checks._run_virtual(sleeps)
+    assert run.result() == run.took == run.ended == 3.25
+    assert time.monotonic() - began < 1
+
+
+def test_run_virtual_reports_a_deadlock_at_once_with_where_tasks_wait() -> None:
     async def stuck() -> None:
         await asyncio.Event().wait()
 
-    async def main() -> str:
-        with pytest.raises(checks.TookTooLong, match=r"(?s)within 0.2 s.*in stuck"):
-            await checks._await_within(0.2, stuck)
-        return f"{len(asyncio.all_tasks())} task(s) left"
-
-    assert asyncio.run(main()) == "1 task(s) left"  # main itself
+    began = time.monotonic()
+    with pytest.raises(checks.TookTooLong, match=r"(?s)within 5 s.*in stuck"):
+        checks._run_virtual(stuck)
+    assert time.monotonic() - began < 1
 
 
-def test_await_within_fails_when_tasks_are_left_running() -> None:
+def test_run_virtual_stops_a_loop_that_never_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks, "REAL_SECONDS", 0.3)
+    stopped = threading.Event()
+
+    async def spins() -> None:
+        try:
+            while True:
+                await asyncio.sleep(0)
+        finally:
+            stopped.set()
+
+    with pytest.raises(checks.TookTooLong, match="busy"):
+        checks._run_virtual(spins)
+    assert stopped.is_set(), "the spinning task should have been cancelled before the check failed"
+
+
+def test_run_virtual_fails_at_once_when_a_task_is_left_running() -> None:
     async def leaves_one() -> str:
         asyncio.get_running_loop().create_task(asyncio.sleep(10), name="forgotten")
         return "returned"
 
-    async def main() -> int:
-        with pytest.raises(checks.LeftoverTasks, match=r"(?s)1 task.*'forgotten'"):
-            await checks._await_within(1, leaves_one)
-        return len(asyncio.all_tasks())
-
-    assert asyncio.run(main()) == 1
+    with pytest.raises(checks.LeftoverTasks, match=r"(?s)1 task.*'forgotten'"):
+        checks._run_virtual(leaves_one)
 
 
-def test_await_within_asks_for_async_def() -> None:
+def test_run_virtual_counts_a_cancelled_task_never_awaited_as_running() -> None:
+    async def cancels_only() -> None:
+        task = asyncio.create_task(asyncio.sleep(10), name="cancelled")
+        await asyncio.sleep(0)
+        task.cancel()
+
+    async def cancels_and_awaits() -> str:
+        task = asyncio.create_task(asyncio.sleep(10))
+        await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return "clean"
+
+    with pytest.raises(checks.LeftoverTasks, match="'cancelled'"):
+        checks._run_virtual(cancels_only)
+    assert checks._run_virtual(cancels_and_awaits).result() == "clean"
+
+
+def test_run_virtual_hands_back_the_exception_and_when_it_was_raised() -> None:
+    async def fails() -> None:
+        await asyncio.sleep(0.5)
+        raise KeyError("late")
+
+    run = checks._run_virtual(fails)
+    assert isinstance(run.error, KeyError) and run.ended == 0.5
+    with pytest.raises(KeyError):
+        run.result()
+
+
+def test_run_virtual_asks_for_async_def() -> None:
     def plain(x: int) -> int:
         return x
 
     with pytest.raises(AssertionError, match="async def plain"):
-        asyncio.run(checks._await_within(1, plain, 1))
+        checks._run_virtual(plain, 1)
+
+
+# ---------------------------------------------------------------------------------- every variant, direct calls
+
+NOTEBOOK = Path(__file__).parents[1] / "source" / "ch06_coroutines" / "ch06_coroutines.ipynb"
+VARIANTS = Path(__file__).parent / "submissions" / "ch06_coroutines"
+
+
+def _check_cells() -> dict[str, list[str]]:
+    """For each solution cell id, the sources of the check cells after it, hidden checks included."""
+    cells: dict[str, list[str]] = {}
+    current = None
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        grading = cell.metadata.get("nbgrader", {})
+        if grading.get("solution") and grading.get("grade_id", "").endswith("_solution"):
+            current = grading["grade_id"]
+            cells[current] = []
+        elif grading.get("grade") and current is not None:
+            cells[current].append(cell.source)
+    return cells
+
+
+CHECK_CELLS = _check_cells()
+ALL_VARIANTS = sorted(VARIANTS.glob("*/*/*.py"))
+
+
+@pytest.mark.parametrize("variant", ALL_VARIANTS, ids=lambda p: "/".join(p.parts[-3:]))
+def test_every_variant_gets_its_verdict_from_the_checks_called_directly(variant: Path) -> None:
+    """Each wrong answer (wrong/ and also_wrong/) fails a check cell, each right one passes them all.
+
+    tests/test_autograde.py grades wrong/ and right/ through nbgrader, a whole notebook each; the
+    also_* folders hold further near-misses that only this test runs, at the cost of a few milliseconds.
+    The check cells run as the grader runs them: the same sources, their hidden checks included.
+    """
+    solution_id, verdict = variant.parts[-3], variant.parts[-2]
+    assert verdict in {"wrong", "right", "also_wrong", "also_right"} and solution_id in CHECK_CELLS
+    answer: dict = {}
+    exec(compile(variant.read_text(), str(variant), "exec"), answer)
+    failures = []
+    for source in CHECK_CELLS[solution_id]:
+        try:
+            exec(compile(source, f"check cell of {solution_id}", "exec"), dict(answer))
+        except AssertionError as failure:
+            failures.append(str(failure)[:300])
+    if verdict.endswith("wrong"):
+        assert failures, f"{variant.name} passed every check of {solution_id}"
+    else:
+        assert not failures, f"{variant.name} failed: {failures}"

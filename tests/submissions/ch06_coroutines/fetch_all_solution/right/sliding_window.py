@@ -1,4 +1,4 @@
-# right: keeps up to `limit` tasks running with asyncio.wait(FIRST_COMPLETED), topping up as each finishes
+# right: up to `limit` tasks with asyncio.wait(FIRST_COMPLETED), topped up as each ends; on an error cancels and awaits the rest
 import asyncio
 
 
@@ -17,11 +17,16 @@ async def fetch_all(urls, fetch, limit=3, timeout=1.0):
         running[asyncio.create_task(fetch_one(url))] = i
         if len(running) == limit:
             break
-    while running:
-        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            results[running.pop(task)] = task.result()
-            for i, url in pending:
-                running[asyncio.create_task(fetch_one(url))] = i
-                break
+    try:
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                results[running.pop(task)] = task.result()
+                for i, url in pending:
+                    running[asyncio.create_task(fetch_one(url))] = i
+                    break
+    finally:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
     return results

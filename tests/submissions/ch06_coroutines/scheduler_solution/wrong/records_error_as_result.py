@@ -1,0 +1,30 @@
+# wrong: catches any exception a task raises, records it as that task's result and goes on with the others
+import inspect
+from collections import deque
+
+
+class Scheduler:
+    def __init__(self):
+        self.ready = deque()
+        self.count = 0
+
+    def spawn(self, gen):
+        self.ready.append((self.count, gen, None))
+        self.count += 1
+        return self.count - 1
+
+    def run(self):
+        results = {}
+        while self.ready:
+            task_id, gen, reply = self.ready.popleft()
+            try:
+                request = gen.send(reply)
+            except StopIteration as finished:
+                results[task_id] = finished.value
+                continue
+            except Exception as error:
+                results[task_id] = error
+                continue
+            reply = self.spawn(request) if inspect.isgenerator(request) else None
+            self.ready.append((task_id, gen, reply))
+        return results
