@@ -102,6 +102,11 @@ VIOLATIONS = {
     "a shell command": ("!ls", "`get_ipython`"),
     "a magic that runs other code": ("%run other.py", "`%run` — the grader allows only the magics"),
     "code timed by %time": ("%time import gc", "`import gc`"),
+    "sys through an allowed module's imports": ("import contextlib\ncontextlib.sys.modules", "of sys the grader"),
+    "a module imported from an allowed one": ("from course.coroutines import subprocess", "`from course.coroutines"),
+    "programs through asyncio": ("import asyncio\nasyncio.create_subprocess_shell('ls')", "`asyncio.create_subprocess_shell`"),
+    "raw pickles through multiprocessing": ("from multiprocessing import reduction", "it runs other programs or unpickles"),
+    "code in a typing.ForwardRef": ("import typing\ntyping.ForwardRef('x')", "`typing.ForwardRef`"),
     "a relative import": ("from . import guard", "relative imports"),
     "a star import": ("from threading import *", "`from threading import *`"),
 }

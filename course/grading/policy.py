@@ -18,7 +18,10 @@ grader only reads the code. Unlike RestrictedPython it allows the student's own 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
 import re
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,6 +35,8 @@ ALLOWED_MODULES = frozenset({
     "course.amplify", "course.bounded", "course.coroutines", "course.gil", "course.scheduling", "course.timeline",
     "course.workloads",
 })
+# Public parts of those that run other programs or unpickle raw bytes.
+DENIED_SUBMODULES = frozenset({"asyncio.base_subprocess", "asyncio.subprocess", "multiprocessing.reduction"})
 # Modules a graded cell may use only through these attributes (``sys.exit``, ``from inspect import isgenerator``).
 PARTLY_ALLOWED_MODULES = {
     "sys": frozenset({"exit", "getswitchinterval", "maxsize", "platform", "version_info"}),
@@ -55,10 +60,12 @@ FORBIDDEN_NAMES = {name: why for why, names in _WHY_NOT.items() for name in name
 IPYTHON_HISTORY = re.compile(r"_i?\d+")  # _i3 (the source of cell 3), _3 (its output)
 # Attributes that lead to frames, namespaces, trace hooks or raw pickles, whatever object they are read on.
 FORBIDDEN_ATTRIBUTES = frozenset({
-    "ag_code", "ag_frame", "cr_code", "cr_frame", "f_back", "f_builtins", "f_code", "f_globals", "f_locals",
-    "f_trace", "get_stack", "get_type_hints", "gi_code", "gi_frame", "mro", "print_stack", "send_bytes",
-    "set_event_loop_policy", "set_exception_handler", "set_task_factory", "setprofile", "setprofile_all_threads",
-    "settrace", "settrace_all_threads", "tb_frame", "tb_next",
+    "ForwardRef", "ag_code", "ag_frame", "create_subprocess_exec", "create_subprocess_shell", "cr_code", "cr_frame",
+    "f_back", "f_builtins", "f_code", "f_globals", "f_locals", "f_trace", "get_stack", "get_type_hints", "gi_code",
+    "gi_frame", "loads", "mro", "print_stack", "_send_bytes", "send_bytes", "set_event_loop_policy",
+    "set_exception_handler", "set_executable", "set_forkserver_preload", "set_task_factory", "setprofile",
+    "setprofile_all_threads", "settrace", "settrace_all_threads", "subprocess_exec", "subprocess_shell", "tb_frame",
+    "tb_next",
 })
 # Dunder attributes a cell may read (calling a parent's method, a function's name); no dunder may be written.
 ALLOWED_DUNDER_ATTRIBUTES = frozenset({
@@ -94,8 +101,36 @@ def _is_dunder(name: str) -> bool:
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
+@functools.cache
+def _canonical(path: str) -> str:
+    """``path`` with each module it passes through named by its real name: ``contextlib.sys.modules`` is
+    ``sys.modules``, since an allowed module's own imports are attributes of it."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        head = ".".join(parts[:cut])
+        if head in ALLOWED_MODULES or head in PARTLY_ALLOWED_MODULES:
+            break
+    else:
+        return path
+    try:
+        obj = importlib.import_module(head)
+    except ImportError:
+        return path
+    name = head
+    for index in range(cut, len(parts)):
+        obj = getattr(obj, parts[index], None)
+        if not isinstance(obj, types.ModuleType):
+            break
+        name = obj.__name__
+        cut = index + 1
+    return ".".join([name, *parts[cut:]])
+
+
 def _module_rule(path: str) -> tuple[bool, str | None]:
     """Whether ``path`` (a module, or a module's attribute) may be used; the partly allowed module it is in."""
+    path = _canonical(path)
+    if any(path == m or path.startswith(m + ".") for m in DENIED_SUBMODULES):
+        return False, None
     parts = path.split(".")
     for cut in range(len(parts), 0, -1):
         head, rest = ".".join(parts[:cut]), parts[cut:]
@@ -108,7 +143,10 @@ def _module_rule(path: str) -> tuple[bool, str | None]:
 
 def _import_message(path: str, imported: bool = True) -> str:
     """Why ``path`` may not be imported (``imported``) or used; only an import lists the allowed modules."""
+    path = _canonical(path)
     _, partly = _module_rule(path)
+    if any(path == m or path.startswith(m + ".") for m in DENIED_SUBMODULES):
+        return "the grader does not allow this part of the module: it runs other programs or unpickles raw bytes"
     if partly:
         return f"of {partly} the grader allows only {', '.join(sorted(PARTLY_ALLOWED_MODULES[partly]))}"
     parts = path.split(".")
@@ -242,7 +280,8 @@ class _Checker(ast.NodeVisitor):
             self.flag(node, "the grader does not allow this dunder attribute: it leads into the interpreter (classes, "
                             "globals, builtins, code)" if load else "the grader does not allow writing a dunder attribute")
         elif attr in FORBIDDEN_ATTRIBUTES:
-            self.flag(node, "the grader does not allow this attribute: it reaches frames, hooks or raw pickles")
+            self.flag(node, "the grader does not allow this attribute: it reaches frames, hooks, other programs, raw "
+                            "pickles or code in text")
         elif path is not None and not _module_rule(path)[0]:
             self.flag(node, _import_message(path, imported=False))
         if path is None:  # an import's chain was judged whole; anything else is judged part by part
