@@ -107,6 +107,8 @@ VIOLATIONS = {
     "programs through asyncio": ("import asyncio\nasyncio.create_subprocess_shell('ls')", "`asyncio.create_subprocess_shell`"),
     "raw pickles through multiprocessing": ("from multiprocessing import reduction", "it runs other programs or unpickles"),
     "code in a typing.ForwardRef": ("import typing\ntyping.ForwardRef('x')", "`typing.ForwardRef`"),
+    "code after a top-level await": ("import asyncio\nawait asyncio.sleep(0)\nimport gc", "`import gc`"),
+    "a future that changes the grammar": ("from __future__ import barry_as_FLUFL", "`from __future__ import barry_as_FLUFL`"),
     "a relative import": ("from . import guard", "relative imports"),
     "a star import": ("from threading import *", "`from threading import *`"),
 }
@@ -130,6 +132,7 @@ HONEST = {
                                 "        super().__init__()\n    def __enter__(self):\n        return self\n"
                                 "    def __exit__(self, *exc):\n        return None",
     "a function's name": "def name_of(task):\n    return task.__name__",
+    "postponed annotations": "from __future__ import annotations\ndef f(x: int) -> list[int]:\n    return [x]",
     "the main guard": "if __name__ == '__main__':\n    pass",
     "a throwaway loop variable": "for _ in range(3):\n    pass\nfirst, _ = 1, 2",
     "an allowed sys attribute": "import sys\nsys.exit('done')",

@@ -29,7 +29,7 @@ __all__ = ["ALLOWED_MODULES", "PARTLY_ALLOWED_MODULES", "Violation", "imports_of
 
 # Modules a graded cell may import, with their public submodules and attributes.
 ALLOWED_MODULES = frozenset({
-    "__future__", "asyncio", "bisect", "collections", "concurrent.futures", "contextlib", "dataclasses", "enum",
+    "asyncio", "bisect", "collections", "concurrent.futures", "contextlib", "dataclasses", "enum",
     "functools", "heapq", "itertools", "math", "multiprocessing", "queue", "random", "statistics", "threading",
     "time", "typing",
     "course.amplify", "course.bounded", "course.coroutines", "course.gil", "course.scheduling", "course.timeline",
@@ -39,6 +39,7 @@ ALLOWED_MODULES = frozenset({
 DENIED_SUBMODULES = frozenset({"asyncio.base_subprocess", "asyncio.subprocess", "multiprocessing.reduction"})
 # Modules a graded cell may use only through these attributes (``sys.exit``, ``from inspect import isgenerator``).
 PARTLY_ALLOWED_MODULES = {
+    "__future__": frozenset({"annotations"}),  # others change the grammar of later cells
     "sys": frozenset({"exit", "getswitchinterval", "maxsize", "platform", "version_info"}),
     "os": frozenset({"cpu_count", "getpid", "getppid"}),
     "inspect": frozenset({"isawaitable", "iscoroutine", "iscoroutinefunction", "isgenerator", "isgeneratorfunction"}),
@@ -180,8 +181,9 @@ def parse(source: str) -> ast.Module | None:
     such a cell fails to compile in the kernel too, so nothing of it runs."""
     from IPython.core.inputtransformer2 import TransformerManager
 
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # IPython runs a top-level await
     try:
-        return ast.parse(TransformerManager().transform_cell(source))
+        return compile(TransformerManager().transform_cell(source), "<cell>", "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError):
         return None
 
