@@ -17,10 +17,10 @@ REPO = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).parent / "hostile"
 
 
-def _solution_cells(notebook: Path) -> list[tuple[str, str]]:
+def _solution_cells(notebook: Path, role: str = "solution") -> list[tuple[str, str]]:
     return [(f"{notebook.name}:{cell.metadata['nbgrader']['grade_id']}", cell.source)
             for cell in nbformat.read(notebook, as_version=4).cells
-            if cell.metadata.get("nbgrader", {}).get("solution")]
+            if cell.metadata.get("nbgrader", {}).get(role)]
 
 
 def _released_imports(chapter: str) -> dict[str, str]:
@@ -33,7 +33,8 @@ def _released_imports(chapter: str) -> dict[str, str]:
 
 
 def _honest_answers() -> list[tuple[str, str, str]]:
-    """(chapter, where, source) of every right answer, reference solution and released starter code."""
+    """(chapter, where, source) of every right answer, reference solution, released starter code, and released
+    check cell (a student may paste one, or rerun a visible check in a cell of their own)."""
     found = []
     for chapter in ag.chapters():
         found += [(chapter, str(p.relative_to(REPO)), p.read_text())
@@ -41,12 +42,14 @@ def _honest_answers() -> list[tuple[str, str, str]]:
         for folder in ("source", "release"):
             found += [(chapter, f"{folder}/{where}", source)
                       for where, source in _solution_cells(REPO / folder / chapter / f"{chapter}.ipynb")]
+        found += [(chapter, f"release/{where}", source)
+                  for where, source in _solution_cells(REPO / "release" / chapter / f"{chapter}.ipynb", "grade")]
     return found
 
 
 def test_no_honest_answer_trips_the_policy() -> None:
     answers = _honest_answers()
-    assert len(answers) > 60  # every chapter's right answers, solutions and starters were found
+    assert len(answers) > 100  # every chapter's right answers, solutions and starters were found
     tripped = {where: [str(v) for v in policy.violations(source, _released_imports(chapter))]
                for chapter, where, source in answers}
     assert {where: found for where, found in tripped.items() if found} == {}
@@ -56,7 +59,9 @@ def test_no_honest_answer_trips_the_policy() -> None:
 VIOLATIONS = {
     "import outside the allowlist": ("import ctypes", "`import ctypes` — the grader allows only these imports"),
     "from-import outside the allowlist": ("from gc import get_objects", "`from gc import get_objects`"),
-    "the course's checks": ("from course.checks import ch04_threads", "`from course.checks import ch04_threads`"),
+    "the checks passed along": ("from course.checks import ch04_threads\nrun(ch04_threads)", "`ch04_threads` — the course's"),
+    "a check read, not called": ("hook = checks.check_counts", "`checks.check_counts` — the course's checks may only"),
+    "a private part of the checks": ("checks._helper()", "`checks._helper`"),
     "the course's grading machinery": ("import course.grading.guard", "`import course.grading.guard`"),
     "importlib": ("import importlib\nimportlib.import_module('gc')", "`import importlib`"),
     "exec": ("exec('x = 1')", "`exec` — the grader does not allow this name: it runs text as code"),
@@ -134,6 +139,8 @@ HONEST = {
     "a function's name": "def name_of(task):\n    return task.__name__",
     "postponed annotations": "from __future__ import annotations\ndef f(x: int) -> list[int]:\n    return [x]",
     "the main guard": "if __name__ == '__main__':\n    pass",
+    "a visible check called": "from course.checks import ch04_threads as mine\nmine.check_counts(1)\n"
+                              "checks.check_pipeline(run_pipeline, seconds=5)",
     "a throwaway loop variable": "for _ in range(3):\n    pass\nfirst, _ = 1, 2",
     "an allowed sys attribute": "import sys\nsys.exit('done')",
     "an allowed inspect test": "import inspect\nfrom types import GeneratorType\ninspect.isgenerator(GeneratorType)",

@@ -35,6 +35,9 @@ ALLOWED_MODULES = frozenset({
     "course.amplify", "course.bounded", "course.coroutines", "course.gil", "course.scheduling", "course.timeline",
     "course.workloads",
 })
+# The visible checks: a cell may import them and call their public functions, as the released check cells do
+# (a student reruns one, or pastes a check cell), and do nothing else with them.
+CALL_ONLY = "course.checks"
 # Public parts of those that run other programs or unpickle raw bytes.
 DENIED_SUBMODULES = frozenset({"asyncio.base_subprocess", "asyncio.subprocess", "multiprocessing.reduction"})
 # Modules a graded cell may use only through these attributes (``sys.exit``, ``from inspect import isgenerator``).
@@ -132,6 +135,9 @@ def _module_rule(path: str) -> tuple[bool, str | None]:
     path = _canonical(path)
     if any(path == m or path.startswith(m + ".") for m in DENIED_SUBMODULES):
         return False, None
+    if _call_only(path):
+        rest = path.split(".")[2:]
+        return 1 <= len(rest) <= 2 and not any(p.startswith("_") for p in rest), None
     parts = path.split(".")
     for cut in range(len(parts), 0, -1):
         head, rest = ".".join(parts[:cut]), parts[cut:]
@@ -142,10 +148,18 @@ def _module_rule(path: str) -> tuple[bool, str | None]:
     return False, None
 
 
+def _call_only(path: str) -> bool:
+    """Whether ``path`` is in the visible checks, which a cell may only call."""
+    path = _canonical(path)
+    return path == CALL_ONLY or path.startswith(CALL_ONLY + ".")
+
+
 def _import_message(path: str, imported: bool = True) -> str:
     """Why ``path`` may not be imported (``imported``) or used; only an import lists the allowed modules."""
     path = _canonical(path)
     _, partly = _module_rule(path)
+    if _call_only(path) and not imported:
+        return "the course's checks may only be called (`checks.check_…(…)`), as the check cells do"
     if any(path == m or path.startswith(m + ".") for m in DENIED_SUBMODULES):
         return "the grader does not allow this part of the module: it runs other programs or unpickles raw bytes"
     if partly:
@@ -265,7 +279,7 @@ class _Checker(ast.NodeVisitor):
         elif _is_dunder(name) and name not in ALLOWED_DUNDER_NAMES and not (
                 self.in_class and isinstance(node.ctx, ast.Store) and name not in FORBIDDEN_CLASS_DUNDERS):
             self.flag(node, "the grader does not allow this dunder name")
-        elif load and (path := self.path_of(node)) and not _module_rule(path)[0]:
+        elif load and (path := self.path_of(node)) and (_call_only(path) or not _module_rule(path)[0]):
             self.flag(node, _import_message(path, imported=False), name)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -284,7 +298,7 @@ class _Checker(ast.NodeVisitor):
         elif attr in FORBIDDEN_ATTRIBUTES:
             self.flag(node, "the grader does not allow this attribute: it reaches frames, hooks, other programs, raw "
                             "pickles or code in text")
-        elif path is not None and not _module_rule(path)[0]:
+        elif path is not None and (_call_only(path) or not _module_rule(path)[0]):
             self.flag(node, _import_message(path, imported=False))
         if path is None:  # an import's chain was judged whole; anything else is judged part by part
             self.generic_visit(node)
@@ -297,6 +311,11 @@ class _Checker(ast.NodeVisitor):
             self.visit(ast.copy_location(ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load()), node))
             for rest in [*node.args[2:], *node.keywords]:
                 self.visit(rest)
+            return
+        if (path := self.path_of(func)) and _call_only(path) and len(_canonical(path).split(".")) == 4 \
+                and _module_rule(path)[0]:  # a visible check called: the one use of the checks a cell may make
+            for argument in [*node.args, *node.keywords]:
+                self.visit(argument)
             return
         if isinstance(func, ast.Attribute) and func.attr in {"run_line_magic", "run_cell_magic"} and \
                 isinstance(shell := func.value, ast.Call) and isinstance(shell.func, ast.Name) and shell.func.id == "get_ipython":
@@ -461,7 +480,8 @@ def statement() -> str:
         "not run it) and checks it against these rules; a cell that breaks one is not run and its exercise "
         "scores 0, with a message naming the line. No answer in this course needs to break them.\n\n"
         f"- Imports: {', '.join(f'`{m}`' for m in sorted(ALLOWED_MODULES))}, and their public parts; "
-        f"from these only the names given: {partly}.\n"
+        f"from these only the names given: {partly}. The checks (`course.checks`) may be imported and their "
+        "functions called, as the check cells do, and nothing else.\n"
         "- No code made from text (`exec`, `eval`, `compile`, `__import__`, `importlib`), no files or other "
         "programs (`open`, `subprocess`), no reaching into the interpreter or the notebook "
         "(`gc`, `ctypes`, `inspect` beyond the `is…` tests, `builtins`, frames, trace and audit hooks, "
