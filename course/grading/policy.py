@@ -62,14 +62,15 @@ _WHY_NOT = {
 }
 FORBIDDEN_NAMES = {name: why for why, names in _WHY_NOT.items() for name in names}
 IPYTHON_HISTORY = re.compile(r"_i?\d+")  # _i3 (the source of cell 3), _3 (its output)
-# Attributes that lead to frames, namespaces, trace hooks or raw pickles, whatever object they are read on.
+# Attributes that lead to frames, namespaces, trace hooks, other programs, raw pickles or code in text, or copy
+# a function's identity onto another (wraps), whatever object they are read on or imported from.
 FORBIDDEN_ATTRIBUTES = frozenset({
     "ForwardRef", "ag_code", "ag_frame", "create_subprocess_exec", "create_subprocess_shell", "cr_code", "cr_frame",
     "f_back", "f_builtins", "f_code", "f_globals", "f_locals", "f_trace", "get_stack", "get_type_hints", "gi_code",
     "gi_frame", "loads", "mro", "print_stack", "_send_bytes", "send_bytes", "set_event_loop_policy",
     "set_exception_handler", "set_executable", "set_forkserver_preload", "set_task_factory", "setprofile",
     "setprofile_all_threads", "settrace", "settrace_all_threads", "subprocess_exec", "subprocess_shell", "tb_frame",
-    "tb_next",
+    "tb_next", "update_wrapper", "wraps",
 })
 # Dunder attributes a cell may read (calling a parent's method, a function's name); no dunder may be written.
 ALLOWED_DUNDER_ATTRIBUTES = frozenset({
@@ -135,6 +136,8 @@ def _module_rule(path: str) -> tuple[bool, str | None]:
     path = _canonical(path)
     if any(path == m or path.startswith(m + ".") for m in DENIED_SUBMODULES):
         return False, None
+    if any(part in FORBIDDEN_ATTRIBUTES for part in path.split(".")):
+        return False, None
     if _call_only(path):
         rest = path.split(".")[2:]
         return 1 <= len(rest) <= 2 and not any(p.startswith("_") for p in rest), None
@@ -158,6 +161,8 @@ def _import_message(path: str, imported: bool = True) -> str:
     """Why ``path`` may not be imported (``imported``) or used; only an import lists the allowed modules."""
     path = _canonical(path)
     _, partly = _module_rule(path)
+    if any(part in FORBIDDEN_ATTRIBUTES for part in path.split(".")):
+        return "the grader does not allow this: it reaches frames, hooks, other programs, raw pickles or code in text"
     if _call_only(path) and not imported:
         return "the course's checks may only be called (`checks.check_…(…)`), as the check cells do"
     if any(path == m or path.startswith(m + ".") for m in DENIED_SUBMODULES):
@@ -302,6 +307,16 @@ class _Checker(ast.NodeVisitor):
             self.flag(node, _import_message(path, imported=False))
         if path is None:  # an import's chain was judged whole; anything else is judged part by part
             self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if node.value in FORBIDDEN_CLASS_DUNDERS:  # a name for getattr, type(), a namespace dict
+            self.flag(node, "the grader does not allow this dunder, also as a string")
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        if node.arg in {"module", "qualname"}:  # namedtuple, make_dataclass, Enum: a forged __module__
+            self.flag(node.value, "the grader does not allow naming another module for what you make",
+                      f"{node.arg}={ast.unparse(node.value)}")
+        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
