@@ -24,6 +24,7 @@ import re
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["ALLOWED_MODULES", "PARTLY_ALLOWED_MODULES", "Violation", "imports_of", "statement", "violations"]
 
@@ -195,14 +196,20 @@ def imports_of(tree: ast.AST) -> dict[str, str]:
     return bound
 
 
+@functools.cache
+def _transformer() -> Any:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+@functools.lru_cache(maxsize=1024)  # each cell is parsed for its imports, then checked; trees are only read
 def parse(source: str) -> ast.Module | None:
     """The syntax tree of a cell as IPython would run it (magics turned into calls), or None if it has none:
     such a cell fails to compile in the kernel too, so nothing of it runs."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
     flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # IPython runs a top-level await
     try:
-        return compile(TransformerManager().transform_cell(source), "<cell>", "exec", flags=flags, dont_inherit=True)
+        return compile(_transformer().transform_cell(source), "<cell>", "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError):
         return None
 
