@@ -95,6 +95,7 @@ VIOLATIONS = {
     "a __module__ given to namedtuple": ("import collections\ncollections.namedtuple('T', 'a', module='threading')",
                                          "`module='threading'`"),
     "a __module__ in a type() namespace": ("T = type('T', (), {'__module__': 'threading'})", "`'__module__'`"),
+    "a renamed notebook module": ("__name__ = 'course.workloads'", "`__name__` — the grader does not allow renaming"),
     "a class body's forged __module__": ("class T:\n    __module__ = 'threading'", "`__module__`"),
     "a module-level dunder function": ("def __getattr__(name):\n    return None", "`def __getattr__`"),
     "frames of a coroutine": ("def f(c):\n    return c.cr_frame.f_globals", "`c.cr_frame`"),

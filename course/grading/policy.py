@@ -288,6 +288,8 @@ class _Checker(ast.NodeVisitor):
         if load and (name in FORBIDDEN_NAMES or IPYTHON_HISTORY.fullmatch(name)):
             self.flag(node, "the grader does not allow this name: it "
                       + FORBIDDEN_NAMES.get(name, FORBIDDEN_NAMES["_"]))
+        elif name == "__name__" and not load:  # the functions defined after it would claim another module
+            self.flag(node, "the grader does not allow renaming the notebook's module")
         elif _is_dunder(name) and name not in ALLOWED_DUNDER_NAMES and not (
                 self.in_class and isinstance(node.ctx, ast.Store) and name not in FORBIDDEN_CLASS_DUNDERS):
             self.flag(node, "the grader does not allow this dunder name")
