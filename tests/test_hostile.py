@@ -5,7 +5,8 @@ Each file replaces the answer to Exercise 2 of Chapter 4; Exercise 1 is answered
 Exercises 3 and 4 after it. The corpus is graded into real course folders by the instructor's parallel grader
 (``course.grading.parallel_grading``), with the grading policy, the sandbox and the guard on, as a grading server
 would; the answers the policy refuses only because they would harm the machine (kill or hang the kernel, leave
-processes behind) are graded with the policy off, to reach the defences behind it. The tampering answers are
+processes behind) are graded with the policy off, to reach the defences behind it; the answers that reach around
+the guard (``escape_*``, refused by the policy) are graded by a test of their own. The tampering answers are
 graded once more with all of it off, to show that each attack would have earned the points it is refused.
 """
 from __future__ import annotations
@@ -72,6 +73,7 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
 # The policy refuses these too (tests/test_policy.py); they are graded with it off, to reach the defences behind it.
 BEHIND_THE_POLICY = ["fork_storm.py", "gevent_patch_all.py", "ignores_interrupt.py", "leftovers.py", "os_exit.py"]
 TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
+ESCAPES = [name for name in EXPECTED if name.startswith("escape_")]  # graded by a test of their own
 SECONDS_PER_SUBMISSION = 90  # a generous bound on any one submission, hangs included, on a loaded 2-core machine
 
 
@@ -119,18 +121,14 @@ def _kernels_left_behind() -> list[str]:
     return left
 
 
-def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[str, dict[str, tuple[float, float]]]) -> None:
+    """Each answer (graded in the course folder ``graded[name]``) scores 0 on Exercise 2 and shows its evidence
+    there, keeps Exercise 1, and keeps the later exercises unless its kernel was lost; each gradebook is intact."""
     before, damaged, *after = ag.exercises(CHAPTER)
-    checked, behind = tmp_path / "checked", tmp_path / "behind"
-    grades = _grade_corpus(checked, [name for name in EXPECTED if name not in BEHIND_THE_POLICY])
-    monkeypatch.setenv("COURSE_POLICY", "off")
-    grades |= _grade_corpus(behind, BEHIND_THE_POLICY)
-
-    for name, (reason, evidence) in EXPECTED.items():
+    for name, root in graded.items():
+        reason, evidence = EXPECTED[name]
         student = Path(name).stem
         mine = grades[student]
-        root = behind if name in BEHIND_THE_POLICY else checked
         autograded = root / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
         messages = ag.failure_messages(autograded)
         assert _points(mine, before.grade_ids)[0] == _points(mine, before.grade_ids)[1], f"{name}: lost earlier points"
@@ -143,13 +141,31 @@ def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: 
             else:
                 assert got == 0, name
                 assert all(reason in messages[g] for g in exercise.grade_ids), f"{name}: {messages}"
-    assert (checked / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
-
-    for root in (checked, behind):
+    for root in set(graded.values()):
         with sqlite3.connect(root / "gradebook.db") as db:
             assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
             assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert _kernels_left_behind() == []
+
+
+def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+    checked, behind = tmp_path / "checked", tmp_path / "behind"
+    names = [name for name in EXPECTED if name not in BEHIND_THE_POLICY and name not in ESCAPES]
+    grades = _grade_corpus(checked, names)
+    monkeypatch.setenv("COURSE_POLICY", "off")
+    grades |= _grade_corpus(behind, BEHIND_THE_POLICY)
+    _assert_each_costs_only_what_it_broke({name: checked for name in names} | {name: behind for name in BEHIND_THE_POLICY},
+                                          grades)
+    assert (checked / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
+
+
+def test_what_the_guard_cannot_see_is_refused_before_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answers that reach around the in-kernel guard (issue 14) are refused by the grading policy: their
+    exercise scores 0 with the policy's message, without running, and the others get full marks."""
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+    grades = _grade_corpus(tmp_path / "course", ESCAPES)
+    _assert_each_costs_only_what_it_broke({name: tmp_path / "course" for name in ESCAPES}, grades)
 
 
 def test_each_tampering_would_have_earned_points_without_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
