@@ -61,6 +61,7 @@ VIOLATIONS = {
     "from-import outside the allowlist": ("from gc import get_objects", "`from gc import get_objects`"),
     "the checks passed along": ("from course.checks import ch04_threads\nrun(ch04_threads)", "`ch04_threads` — the course's"),
     "a check read, not called": ("hook = checks.check_counts", "`checks.check_counts` — the course's checks may only"),
+    "a module the checks import": ("from course.checks.ch06_coroutines import inspect", "of inspect the grader"),
     "a private part of the checks": ("checks._helper()", "`checks._helper`"),
     "the course's grading machinery": ("import course.grading.guard", "`import course.grading.guard`"),
     "importlib": ("import importlib\nimportlib.import_module('gc')", "`import importlib`"),

@@ -114,7 +114,7 @@ def _canonical(path: str) -> str:
     parts = path.split(".")
     for cut in range(len(parts), 0, -1):
         head = ".".join(parts[:cut])
-        if head in ALLOWED_MODULES or head in PARTLY_ALLOWED_MODULES:
+        if head in ALLOWED_MODULES or head in PARTLY_ALLOWED_MODULES or (cut == 3 and head.startswith(CALL_ONLY + ".")):
             break
     else:
         return path
