@@ -51,9 +51,12 @@ c.GenerateFeedback.preprocessors = [
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 
+from course.grading.policy_check import PolicyCheck  # noqa: E402
 from course.grading.robust_execute import RobustExecute  # noqa: E402
 
-c.Autograde.autograde_preprocessors = [
+# Before anything runs, every cell the student wrote or changed is checked against the grading policy: a cell that
+# breaks it is not run and its exercise scores 0 (course/grading/policy.py, course/grading/policy_check.py).
+c.Autograde.autograde_preprocessors = [PolicyCheck] + [
     RobustExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
 ]

@@ -2,10 +2,12 @@
 time, leaves nothing running, and leaves the gradebook consistent.
 
 Each file replaces the answer to Exercise 2 of Chapter 4; Exercise 1 is answered correctly before it,
-Exercises 3 and 4 after it. The whole corpus is graded into one real course folder by the instructor's
-parallel grader (``course.grading.parallel_grading``), with the sandbox and the guard on, as a grading server
-would; the tampering answers are graded once more with both off, to show that each attack would have
-earned the points the guard takes away.
+Exercises 3 and 4 after it. The corpus is graded into real course folders by the instructor's parallel grader
+(``course.grading.parallel_grading``), with the grading policy, the sandbox and the guard on, as a grading server
+would; the answers the policy refuses only because they would harm the machine (kill or hang the kernel, leave
+processes behind) are graded with the policy off, to reach the defences behind it; the answers that reach around
+the guard (``escape_*``, refused by the policy) are graded by a test of their own. The tampering answers are
+graded once more with all of it off, to show that each attack would have earned the points it is refused.
 """
 from __future__ import annotations
 
@@ -39,18 +41,45 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "os_exit.py": ("kernel died", "KernelDied"),
     "ignores_interrupt.py": ("ignored the interrupt", "KernelHung"),
     "gevent_patch_all.py": ("ignored the interrupt", "KernelHung"),
-    "tamper_patch_checks.py": ("not trusted", "course.checks.ch04_threads"),
-    "tamper_fake_import.py": ("not trusted", "builtins.__import__ was replaced"),
-    "tamper_input_transformer.py": ("not trusted", "input_transformers_cleanup"),
-    "tamper_run_cell.py": ("not trusted", "run_cell"),
-    "tamper_forge_guard.py": ("not trusted", "no valid answer"),
+    "tamper_patch_checks.py": (None, "PolicyViolation"),
+    "tamper_fake_import.py": (None, "PolicyViolation"),
+    "tamper_input_transformer.py": (None, "PolicyViolation"),
+    "tamper_run_cell.py": (None, "PolicyViolation"),
+    "tamper_forge_guard.py": (None, "PolicyViolation"),
+    # what the guard could not see, refused by the policy before it runs (issue 14's list)
+    "escape_audit_hook.py": (None, "PolicyViolation"),
+    "escape_audit_hook_imported.py": (None, "PolicyViolation"),
+    "escape_class_patch_ipython.py": (None, "PolicyViolation"),
+    "escape_class_patch_jupyter_client.py": (None, "PolicyViolation"),
+    "escape_custom_exception_handler.py": (None, "PolicyViolation"),
+    "escape_custom_exception_handler_attribute.py": (None, "PolicyViolation"),
+    "escape_forge_guard_gc.py": (None, "PolicyViolation"),
+    "escape_forge_guard_gc_referrers.py": (None, "PolicyViolation"),
+    "escape_forged_module.py": (None, "PolicyViolation"),
+    "escape_forged_module_class.py": (None, "PolicyViolation"),
+    "escape_history_ih.py": (None, "PolicyViolation"),
+    "escape_history_in.py": (None, "PolicyViolation"),
+    "escape_ipython_compiler.py": (None, "PolicyViolation"),
+    "escape_ipython_compiler_flags.py": (None, "PolicyViolation"),
+    "escape_kernel_send.py": (None, "PolicyViolation"),
+    "escape_kernel_send_error.py": (None, "PolicyViolation"),
+    "escape_module_class.py": (None, "PolicyViolation"),
+    "escape_module_class_notebook_name.py": (None, "PolicyViolation"),
+    "escape_own_builtins.py": (None, "PolicyViolation"),
+    "escape_own_builtins_dict.py": (None, "PolicyViolation"),
+    "escape_patch_during_check.py": (None, "PolicyViolation"),
+    "escape_patch_threading_during_check.py": (None, "PolicyViolation"),
 }
+# The policy refuses these too (tests/test_policy.py); they are graded with it off, to reach the defences behind it.
+BEHIND_THE_POLICY = ["fork_storm.py", "gevent_patch_all.py", "ignores_interrupt.py", "leftovers.py", "os_exit.py"]
 TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
+ESCAPES = [name for name in EXPECTED if name.startswith("escape_")]  # graded by a test of their own
 SECONDS_PER_SUBMISSION = 90  # a generous bound on any one submission, hangs included, on a loaded 2-core machine
 
 
 def _grade_corpus(root: Path, names: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
     """Submit each hostile answer as a student named after its file; grade them all, two at a time."""
+    root.mkdir()
     ag.make_course(CHAPTER, root)
     damaged = ag.exercises(CHAPTER)[1].solution_ids[0]
     for name in names:
@@ -92,15 +121,15 @@ def _kernels_left_behind() -> list[str]:
     return left
 
 
-def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[str, dict[str, tuple[float, float]]]) -> None:
+    """Each answer (graded in the course folder ``graded[name]``) scores 0 on Exercise 2 and shows its evidence
+    there, keeps Exercise 1, and keeps the later exercises unless its kernel was lost; each gradebook is intact."""
     before, damaged, *after = ag.exercises(CHAPTER)
-    grades = _grade_corpus(tmp_path, list(EXPECTED))
-
-    for name, (reason, evidence) in EXPECTED.items():
+    for name, root in graded.items():
+        reason, evidence = EXPECTED[name]
         student = Path(name).stem
         mine = grades[student]
-        autograded = tmp_path / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
+        autograded = root / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
         messages = ag.failure_messages(autograded)
         assert _points(mine, before.grade_ids)[0] == _points(mine, before.grade_ids)[1], f"{name}: lost earlier points"
         assert _points(mine, damaged.grade_ids)[0] == 0, name
@@ -112,21 +141,40 @@ def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: 
             else:
                 assert got == 0, name
                 assert all(reason in messages[g] for g in exercise.grade_ids), f"{name}: {messages}"
-    assert (tmp_path / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
-
-    with sqlite3.connect(tmp_path / "gradebook.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    for root in set(graded.values()):
+        with sqlite3.connect(root / "gradebook.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert _kernels_left_behind() == []
 
 
+def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+    checked, behind = tmp_path / "checked", tmp_path / "behind"
+    names = [name for name in EXPECTED if name not in BEHIND_THE_POLICY and name not in ESCAPES]
+    grades = _grade_corpus(checked, names)
+    monkeypatch.setenv("COURSE_POLICY", "off")
+    grades |= _grade_corpus(behind, BEHIND_THE_POLICY)
+    _assert_each_costs_only_what_it_broke({name: checked for name in names} | {name: behind for name in BEHIND_THE_POLICY},
+                                          grades)
+    assert (checked / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
+
+
+def test_what_the_guard_cannot_see_is_refused_before_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answers that reach around the in-kernel guard (issue 14) are refused by the grading policy: their
+    exercise scores 0 with the policy's message, without running, and the others get full marks."""
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+    grades = _grade_corpus(tmp_path / "course", ESCAPES)
+    _assert_each_costs_only_what_it_broke({name: tmp_path / "course" for name in ESCAPES}, grades)
+
+
 def test_each_tampering_would_have_earned_points_without_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The control for the test above: with the sandbox and guard off, every attack scores on checks it
-    never passed (Exercise 2 has no real answer), which is what the guard takes away."""
+    """The control for the test above: with the policy, the sandbox and the guard off (COURSE_ISOLATION=off),
+    every attack scores on checks it never passed (Exercise 2 has no real answer), which is what they take away."""
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
     monkeypatch.setenv("COURSE_ISOLATION", "off")
     damaged = ag.exercises(CHAPTER)[1]
-    grades = _grade_corpus(tmp_path, TAMPERING)
+    grades = _grade_corpus(tmp_path / "course", TAMPERING)
     for name in TAMPERING:
         got, out_of = _points(grades[Path(name).stem], damaged.grade_ids)
         assert got == out_of, f"{name}: the attack did not work even without the guard ({got}/{out_of})"

@@ -73,7 +73,9 @@ def _probe_report(root: Path) -> dict:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader can run kernels as another user")
-def test_student_code_cannot_reach_the_course_and_stays_within_limits(open_course: Path) -> None:
+def test_student_code_cannot_reach_the_course_and_stays_within_limits(open_course: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_POLICY", "off")  # the grading policy would refuse the probe before it ran
     root = open_course
     ag.make_course(CHAPTER, root)
     for path in root.rglob("*"):

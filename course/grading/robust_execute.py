@@ -29,7 +29,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
-from course.grading import demo_cells, guard, sandbox
+from course.grading import demo_cells, guard, policy_check, sandbox
 
 __all__ = ["RobustExecute"]
 
@@ -93,6 +93,9 @@ class RobustExecute(Execute):
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if cell.cell_type != "code":
+            return cell, resources
+        if (refused := policy_check.refusal(resources, index)) is not None:  # the grading policy's verdict
+            cell.outputs = [refused]
             return cell, resources
         if self._stopped:
             cell.outputs = [_error("CellNotRun", self._stopped)]
