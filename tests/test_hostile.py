@@ -44,6 +44,14 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "tamper_input_transformer.py": ("not trusted", "input_transformers_cleanup"),
     "tamper_run_cell.py": ("not trusted", "run_cell"),
     "tamper_forge_guard.py": ("not trusted", "no valid answer"),
+    "steal_course_copy.py": (None, "no copy of the course found"),
+    "steal_via_proc.py": (None, "no copy of the course found"),
+    "steal_submissions.py": (None, "no other student's notebook found"),
+    "drop_answer_in_scratch.py": (None, "left an answer in /tmp"),
+    "pick_up_leftovers.py": (None, "no earlier student's answer found"),
+    "late_writer.py": (None, "a writer runs on"),
+    "network_download_answer.py": (None, "no network:"),
+    "network_reach_grader.py": (None, "reached 0 listening ports"),
 }
 TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
 SECONDS_PER_SUBMISSION = 90  # a generous bound on any one submission, hangs included, on a loaded 2-core machine
@@ -92,6 +100,11 @@ def _kernels_left_behind() -> list[str]:
     return left
 
 
+def _files_left_behind() -> list[str]:
+    """Files the corpus's answers wrote into the machine's scratch folders (their names carry 86413)."""
+    return sorted(str(p) for folder in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(folder).glob("*86413*"))
+
+
 def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
     before, damaged, *after = ag.exercises(CHAPTER)
@@ -118,6 +131,7 @@ def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: 
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert _kernels_left_behind() == []
+    assert _files_left_behind() == []
 
 
 def test_each_tampering_would_have_earned_points_without_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

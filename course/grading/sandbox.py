@@ -70,9 +70,9 @@ CLONE_NEWNS, MS_REC, MS_PRIVATE = 0x00020000, 0x4000, 1 << 18
 INSIDE = "/kernel"
 SCRATCH = 256 * MiB  # the size of each private tmpfs (/tmp, /var/tmp, /dev/shm, the working folder)
 # The machine's files the kernel's Python needs, read-only: programs and shared libraries, and from /etc
-# only what the C library and Python read (users' names, the dynamic linker's cache, the time zone).
+# only what the C library and Python read (users' names, the dynamic linker's cache, the time zone, fontconfig's).
 SYSTEM = ("/usr/bin", "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo", "/etc/passwd", "/etc/group", "/etc/hosts",
-          "/etc/nsswitch.conf", "/etc/localtime", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
+          "/etc/nsswitch.conf", "/etc/localtime", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/fonts")
 MERGED_USR = ("/bin", "/sbin", "/lib", "/lib64")  # symbolic links into /usr on current Debian
 KEPT_ENVIRONMENT = ("LANG", "LC_ALL", "LC_CTYPE", "TZ")  # the grader's variables the kernel gets: no secrets
 
@@ -351,8 +351,9 @@ def _hand_over_connection(connection: str, config: dict[str, Any], account: pwd.
 def _environment(config: dict[str, Any], python: str, inside: bool) -> dict[str, str]:
     """The kernel's environment: a few of the grader's variables (none that could hold a secret), and its own."""
     env = {k: os.environ[k] for k in KEPT_ENVIRONMENT if k in os.environ}
-    if not inside and "JPY_PARENT_PID" in os.environ:  # ipykernel exits when this process does; inside bubblewrap
-        env["JPY_PARENT_PID"] = os.environ["JPY_PARENT_PID"]  # the parent is pid 1 and --die-with-parent does it
+    # ipykernel exits when its parent does; inside bubblewrap its parent is pid 1, and --die-with-parent does it.
+    if inside or "JPY_PARENT_PID" in os.environ:
+        env["JPY_PARENT_PID"] = "1" if inside else os.environ["JPY_PARENT_PID"]
     work, lib = (f"{INSIDE}/work", f"{INSIDE}/lib") if inside else (config["work"], config["lib"])
     return env | {TOKEN_VARIABLE: config["token"], "PYTHONPATH": lib, "HOME": work,
                   "PATH": os.pathsep.join([os.path.dirname(python), "/usr/bin", "/bin"]),
