@@ -105,15 +105,14 @@ def _files_left_behind() -> list[str]:
     return sorted(str(p) for folder in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(folder).glob("*86413*"))
 
 
-def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+def check_outcomes(root: Path, grades: dict[str, dict[str, tuple[float, float]]], names: list[str]) -> None:
+    """Each answer lost exactly what it broke, and its damaged exercise shows why (see EXPECTED)."""
     before, damaged, *after = ag.exercises(CHAPTER)
-    grades = _grade_corpus(tmp_path, list(EXPECTED))
-
-    for name, (reason, evidence) in EXPECTED.items():
+    for name in names:
+        reason, evidence = EXPECTED[name]
         student = Path(name).stem
         mine = grades[student]
-        autograded = tmp_path / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
+        autograded = root / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
         messages = ag.failure_messages(autograded)
         assert _points(mine, before.grade_ids)[0] == _points(mine, before.grade_ids)[1], f"{name}: lost earlier points"
         assert _points(mine, damaged.grade_ids)[0] == 0, name
@@ -125,6 +124,12 @@ def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: 
             else:
                 assert got == 0, name
                 assert all(reason in messages[g] for g in exercise.grade_ids), f"{name}: {messages}"
+
+
+def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
+    grades = _grade_corpus(tmp_path, list(EXPECTED))
+    check_outcomes(tmp_path, grades, list(EXPECTED))
     assert (tmp_path / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
 
     with sqlite3.connect(tmp_path / "gradebook.db") as db:

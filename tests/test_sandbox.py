@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
@@ -23,13 +22,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import unprivileged
 
 from course.grading import autograde as ag
 from course.grading import sandbox
 
 CHAPTER = "ch01_os_history"
-GRADER_VENV = Path(os.environ.get("COURSE_GRADER_VENV", "/opt/python-concurrency/grader"))  # ./dev test makes it
-GRADER_USER = "pyconc-grader"  # the unprivileged grader, when the tests run as root (CI)
 # Root runs the tests in CI: it grades as root, and as an unprivileged user; anyone else grades as themselves.
 GRADERS = ["root", "unprivileged"] if os.geteuid() == 0 else ["unprivileged"]
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
@@ -134,19 +132,6 @@ def _probe_report(root: Path) -> dict:
     raise AssertionError(f"the probe printed nothing; autograded notebook: {autograded}")
 
 
-def _unprivileged_grader() -> dict:
-    """How to run nbgrader as an ordinary user: as root, the user GRADER_USER (created on first use) with the
-    grader venv outside /root; otherwise this user and this Python."""
-    if os.geteuid() != 0:
-        return {"python": sys.executable, "run_as": {}}
-    with contextlib.suppress(KeyError):
-        account = pwd.getpwnam(GRADER_USER)
-        return {"python": str(GRADER_VENV / "bin" / "python"),
-                "run_as": {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}}
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", GRADER_USER], check=True)
-    return _unprivileged_grader()
-
-
 def _grade_probe(root: Path, planted: dict, grader: str, isolation: str = "on") -> tuple[dict, str]:
     """Grade a notebook whose first answer is the probe, in a course folder everyone may read and write;
     what the probe could do, and nbgrader's log."""
@@ -160,17 +145,14 @@ def _grade_probe(root: Path, planted: dict, grader: str, isolation: str = "on") 
     first_answer = ag.exercises(CHAPTER)[0].solution_ids[0]
     ag.with_cells_replaced(ag.REPO / "release" / CHAPTER / f"{CHAPTER}.ipynb", {first_answer: probe},
                            submitted / f"{CHAPTER}.ipynb")
-    for path in [root, *root.rglob("*")]:
-        path.chmod(0o777 if path.is_dir() else 0o666)
-    env = ag.nbgrader_env() | {"COURSE_ISOLATION": isolation}
-    python, run_as = sys.executable, {}
+    env = {"COURSE_ISOLATION": isolation}
     if grader == "unprivileged":
-        python, run_as = _unprivileged_grader().values()
-        home = root / "grader-home"  # Jupyter's runtime folder; inside the course folder, which the kernel cannot see
-        home.mkdir(mode=0o777)
-        env |= {"HOME": str(home), "PATH": f"{Path(python).parent}{os.pathsep}/usr/bin:/bin"}
-    done = subprocess.run([python, "-m", "nbgrader", "autograde", CHAPTER], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=600, **run_as)
+        done = unprivileged.run(["nbgrader", "autograde", CHAPTER], root, env)
+    else:
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", CHAPTER], cwd=root, capture_output=True,
+                              env=ag.nbgrader_env() | env, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return _probe_report(root), done.stderr
 
@@ -201,8 +183,7 @@ def test_student_code_sees_only_the_allowlist_and_leaves_nothing(open_course: Pa
     assert limits["RLIMIT_CPU"] == sandbox.LIMITS["RLIMIT_CPU"]
     assert limits["RLIMIT_NOFILE"] == sandbox.LIMITS["RLIMIT_NOFILE"]
     assert limits["RLIMIT_FSIZE"] == sandbox.LIMITS["RLIMIT_FSIZE"]
-    if grader == "root":
-        assert limits["RLIMIT_NPROC"] == sandbox.NPROC
+    assert limits["RLIMIT_NPROC"] == sandbox.NPROC
     assert not report["raise_memory_limit"], "student code could raise its own memory limit"
 
 

@@ -64,7 +64,7 @@ LIMITS = {
     "RLIMIT_NOFILE": 1024,
     "RLIMIT_CORE": 0,
 }
-NPROC = 1500  # processes and threads of one sandbox user (only when root: it counts per user)
+NPROC = 1500  # processes and threads of one sandbox (its user's when root, its user namespace's with bubblewrap)
 CLONE_NEWNS, MS_REC, MS_PRIVATE = 0x00020000, 0x4000, 1 << 18
 # Inside bubblewrap: where the kernel finds the course package (read-only), its sockets and its working folder.
 INSIDE = "/kernel"
@@ -334,7 +334,11 @@ def _bwrap_argv(config: dict[str, Any], kernel: list[str]) -> list[str]:
     for scratch in (f"{INSIDE}/work", "/tmp", "/var/tmp", "/dev/shm"):
         args += ["--perms", "1777" if scratch != f"{INSIDE}/work" else "0700", "--size", str(SCRATCH),
                  "--tmpfs", scratch]
-    return [*args, "--chdir", f"{INSIDE}/work", "--", *kernel]
+    # Without root there is no user of its own to count processes by; in its own user namespace, though,
+    # RLIMIT_NPROC counts only the sandbox's processes (Linux 5.14 and later), once set inside it.
+    prlimit = shutil.which("prlimit", path="/usr/bin:/bin")
+    limit = [prlimit, f"--nproc={NPROC}", "--"] if prlimit and not config["user"] else []
+    return [*args, "--chdir", f"{INSIDE}/work", "--", *limit, *kernel]
 
 
 def _hand_over_connection(connection: str, config: dict[str, Any], account: pwd.struct_passwd | None) -> str:
