@@ -131,7 +131,8 @@ def announce() -> None:
 class Sandbox:
     """One kernel's sandbox: set up on entry, and on exit every process it started is killed.
 
-    ``hide`` names folders the kernel must not see (when root): the course folder and the exchange.
+    ``hide`` names folders the kernel must not see: the course folder and the exchange. Only the denylist
+    (root without bubblewrap) needs it; with bubblewrap the kernel sees nothing that is not allowed.
     """
 
     def __init__(self, hide: list[Path]) -> None:
