@@ -122,10 +122,14 @@ def describe() -> str:
             "can, use the network and leave files in /tmp (install bubblewrap, or allow user namespaces)")
 
 
-@functools.cache
 def announce() -> None:
-    """Say on stderr, once per grading run (process), which isolation is in force."""
-    print(describe(), file=sys.stderr, flush=True)
+    """Say on stderr, once per grading run (process) and setting, which isolation is in force."""
+    _say_once(describe())
+
+
+@functools.cache
+def _say_once(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 class Sandbox:
