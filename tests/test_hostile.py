@@ -5,7 +5,8 @@ Each file replaces the answer to Exercise 2 of Chapter 4; Exercise 1 is answered
 Exercises 3 and 4 after it. The corpus is graded into real course folders by the instructor's parallel grader
 (``course.grading.parallel_grading``), with the grading policy, the sandbox and the guard on, as a grading server
 would; the answers the policy refuses only because they would harm the machine (kill or hang the kernel, leave
-processes behind) are graded with the policy off, to reach the defences behind it; the answers that reach around
+processes behind) or attack the sandbox's isolation (look for a course copy or an earlier student's files, leave
+files behind, use the network) are graded with the policy off, to reach the defences behind it; the answers that reach around
 the guard (``escape_*``, refused by the policy) are graded by a test of their own. The tampering answers are
 graded once more with all of it off, to show that each attack would have earned the points it is refused.
 """
@@ -22,7 +23,9 @@ from course.grading import autograde as ag
 from course.grading import parallel_grading as pg
 
 # nbgrader 0.9.6 adds submissions in a way SQLAlchemy 2.1 warns about; the graders run in forks of this process.
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+# The corpus's sleepers and files carry one marker, so its tests must not run beside each other.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile"),
+              pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 CHAPTER = "ch04_threads"
 HOSTILE = Path(__file__).parent / "hostile"
@@ -69,9 +72,20 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "escape_own_builtins_dict.py": (None, "PolicyViolation"),
     "escape_patch_during_check.py": (None, "PolicyViolation"),
     "escape_patch_threading_during_check.py": (None, "PolicyViolation"),
+    # isolation (course/grading/sandbox.py): a course copy elsewhere, scratch folders, the network
+    "steal_course_copy.py": (None, "no copy of the course found"),
+    "steal_via_proc.py": (None, "no copy of the course found"),
+    "steal_submissions.py": (None, "no other student's notebook found"),
+    "drop_answer_in_scratch.py": (None, "left an answer in /tmp"),
+    "pick_up_leftovers.py": (None, "no earlier student's answer found"),
+    "late_writer.py": (None, "a writer runs on"),
+    "network_download_answer.py": (None, "no network:"),
+    "network_reach_grader.py": (None, "reached 0 listening ports"),
 }
 # The policy refuses these too (tests/test_policy.py); they are graded with it off, to reach the defences behind it.
-BEHIND_THE_POLICY = ["fork_storm.py", "gevent_patch_all.py", "ignores_interrupt.py", "leftovers.py", "os_exit.py"]
+BEHIND_THE_POLICY = ["fork_storm.py", "gevent_patch_all.py", "ignores_interrupt.py", "leftovers.py", "os_exit.py",
+                     "steal_course_copy.py", "steal_via_proc.py", "steal_submissions.py", "drop_answer_in_scratch.py",
+                     "pick_up_leftovers.py", "late_writer.py", "network_download_answer.py", "network_reach_grader.py"]
 TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
 ESCAPES = [name for name in EXPECTED if name.startswith("escape_")]  # graded by a test of their own
 SECONDS_PER_SUBMISSION = 90  # a generous bound on any one submission, hangs included, on a loaded 2-core machine
@@ -115,10 +129,17 @@ def _kernels_left_behind() -> list[str]:
             argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        orphan_kernel = "course.grading.kernel" in argv and "-f" in argv and not Path(argv[argv.index("-f") + 1]).exists()
+        # A kernel's connection file, seen from inside its own filesystem (bubblewrap gives it another root).
+        connection = "-f" in argv and Path(f"/proc/{proc.name}/root/{argv[argv.index('-f') + 1]}")
+        orphan_kernel = "course.grading.kernel" in argv and connection and not connection.exists()
         if orphan_kernel or "86413" in argv or "86417" in argv:
             left.append(f"{proc.name}: {' '.join(argv)}")
     return left
+
+
+def _files_left_behind() -> list[str]:
+    """Files the corpus's answers wrote into the machine's scratch folders (their names carry 86413)."""
+    return sorted(str(p) for folder in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(folder).glob("*86413*"))
 
 
 def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[str, dict[str, tuple[float, float]]]) -> None:
@@ -146,6 +167,7 @@ def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[
             assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
             assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert _kernels_left_behind() == []
+    assert _files_left_behind() == []
 
 
 def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -73,6 +73,7 @@ class RobustExecute(Execute):
         self._output_chars: dict[int, int] = {}
         self._box: sandbox.Sandbox | None = None
         self._demos = set() if demo_cells.run_demos() else demo_cells.skippable(nb)
+        sandbox.announce()
         if not sandbox.enabled():
             return super().preprocess(nb, resources, km)
         with sandbox.Sandbox(hide=self._hidden_folders()) as self._box:
@@ -88,7 +89,7 @@ class RobustExecute(Execute):
     def create_kernel_manager(self) -> Any:
         km = super().create_kernel_manager()
         if self._box is not None:
-            km.kernel_spec.argv = self._box.kernel_argv()
+            self._box.prepare(km)
         return km
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
