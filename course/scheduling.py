@@ -389,7 +389,7 @@ def plot_comparison(schedules: Iterable[Schedule]) -> Figure:
     rows = max(len(s.jobs) for s in schedules)
     fig = Figure(figsize=(9, len(schedules) * (0.9 + 0.35 * rows)), layout="constrained")
     axes = fig.subplots(len(schedules), 1, sharex=True, squeeze=False)[:, 0]
-    for schedule, ax in zip(schedules, axes):
+    for schedule, ax in zip(schedules, axes, strict=True):
         plot_schedule(schedule, ax)
         ax.label_outer()  # one time axis, at the bottom
     for ax in axes[1:]:

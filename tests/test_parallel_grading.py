@@ -31,7 +31,8 @@ RIGHT = {
 }
 WRONG = {
     "wrong_counter_pipeline": {"safe_counter_solution": "wrong/no_lock.py", "pipeline_solution": "wrong/one_consumer.py"},
-    "wrong_pool_transfer": {"thread_pool_solution": "wrong/delegates_to_executor.py", "transfer_solution": "wrong/naive_order.py"},
+    "wrong_pool_transfer": {"thread_pool_solution": "wrong/delegates_to_executor.py",
+                            "transfer_solution": "wrong/naive_order.py"},
 }
 
 
@@ -78,7 +79,7 @@ def test_parallel_autograde_matches_sequential_grading_into_an_intact_gradebook(
     assert set(scores) == set(notebooks) | {"broken"}, log
     for student, cells in scores.items():
         if student != "broken":
-            got, out_of = (sum(points) for points in zip(*cells.values()))
+            got, out_of = (sum(points) for points in zip(*cells.values(), strict=True))
             assert re.search(rf"^{student} +{got:g}/{out_of:g}$", first.stdout, re.MULTILINE), log
     for student in RIGHT:
         assert all(got == out_of > 0 for got, out_of in scores[student].values()), f"{student}: {scores[student]}\n{log}"

@@ -191,7 +191,8 @@ def grade_chapter(root: Path, chapter: str, jobs: int, force: bool = False, quie
     students = submitted_students(coursedir, chapter)
     if not students:
         where = coursedir.format_path(coursedir.submitted_directory, "*", chapter)
-        raise ag.GradingError(f"Nobody has submitted {chapter}: {where} matches no folder; run `nbgrader collect {chapter}` first.")
+        raise ag.GradingError(f"Nobody has submitted {chapter}: {where} matches no folder; "
+                              f"run `nbgrader collect {chapter}` first.")
     os.environ.update(ag.nbgrader_env())  # the workers, forked below, run nbgrader and its kernels
     outcomes = {}
     started = time.monotonic()
