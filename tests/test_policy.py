@@ -233,3 +233,17 @@ def test_the_policy_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.Monk
     solution = _index(cells, ag.exercises("ch04_threads")[1].solution_ids[0])
     monkeypatch.setenv("COURSE_POLICY", "off")
     assert _check(tmp_path / "b", {solution: "import gc"}, monkeypatch)[1] == {}
+
+
+def test_every_chapter_states_the_current_policy_where_its_exercises_start(chapter: str) -> None:
+    import nbformat
+
+    from course.grading import autograde as ag
+    from course.grading.policy_text import cell_source, policy_cell_index
+
+    nb = nbformat.read(ag.source_notebook(chapter), as_version=4)
+    index = policy_cell_index(nb)
+    assert index is not None and nb.cells[index].source == cell_source(), (
+        f"{chapter} does not state the current grading policy: run python -m course.grading.policy_text, "
+        f"then nbgrader generate_assignment {chapter} --force")
+    assert nb.cells[index - 1].source.startswith("## Exercises"), f"{chapter}: the policy belongs right after ## Exercises"
