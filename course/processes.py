@@ -8,8 +8,11 @@ Chapter 5's cells and checks need for that:
 - ``importable``: an importable copy of the notebook cell that defines a function;
 - ``run_in_children``: run a function in child processes and bring back each one's value or error;
 - ``no_leftover_processes``: fail when code leaves processes running, and stop them;
+  ``every_process_joined``: the exact version, with no grace period, that also fails on a process that
+  ended but was never joined;
+- ``StartProbe``: a task wrapper that shows which start method really started the workers;
 - ``default_start_method`` / ``start_methods``: run code under fork, spawn and forkserver in turn;
-- ``Witness`` and ``ForcedRaceValue``: make "ran in parallel" and "loses an update" certain, not lucky,
+- ``Witness``, ``ForcedRaceValue`` and ``ForcedHandoffValue``: make "ran in parallel" and "loses an update" certain, not lucky,
   as ``course.amplify`` does for threads;
 - ``best_time``, ``usable_cores``, ``run_script``: measurements and script runs for the notebook.
 """
@@ -42,8 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from course.bounded import TookTooLong, call_within
+from course.workloads import started_by
 
-__all__ = ["ForcedRaceValue", "LeftoverProcesses", "Outcome", "Witness", "best_time", "default_start_method",
+__all__ = ["ForcedHandoffValue", "ForcedRaceValue", "LeftoverProcesses", "StartProbe", "every_process_joined",
+           "Outcome", "Witness", "best_time", "default_start_method",
            "importable", "no_leftover_processes", "run_in_children", "run_script", "start_methods", "usable_cores"]
 
 
@@ -348,6 +353,75 @@ def no_leftover_processes(grace: float = 1.0) -> Iterator[None]:
         )
 
 
+def _unjoined() -> set[Any]:
+    """Process objects this process started and has neither joined nor seen end (through is_alive()).
+
+    Read without calling ``active_children()``, which would reap ended children and so hide the ones
+    nobody joined.
+    """
+    return set(multiprocessing.process._children)
+
+
+@contextlib.contextmanager
+def every_process_joined() -> Iterator[None]:
+    """Fail unless, the moment the block ends, every process started inside it has ended and been joined.
+
+    No grace period: a look right at the end, so a process still running, or one that ended but that
+    nobody joined, fails every time (a `with Pool` block and a ProcessPoolExecutor's join their workers;
+    ``Process.join()`` or an ``is_alive()`` that returns False counts as joined). It also counts live
+    descendants that are not Process objects (children of the fork server included). Leftovers are
+    stopped; when the block raises, quietly, and the block's own error is what the student sees.
+    """
+    started_before, before = _unjoined(), _descendants()
+    try:
+        yield
+    except BaseException:
+        _stop_processes(_descendants() - before, grace=0.5)
+        raise
+    unjoined = _unjoined() - started_before
+    running = {p.pid for p in unjoined if p.exitcode is None} | (_descendants() - before)
+    ended = [p for p in unjoined if p.pid not in running]
+    if not running and not ended:
+        return
+    names = _names(running)
+    _stop_processes(running)
+    for process in unjoined:
+        process.join(1.0)
+    problems = []
+    if running:
+        problems.append(f"{len(running)} process(es) still running ({names})")
+    if ended:
+        problems.append(f"{len(ended)} that had ended but that nobody joined ({', '.join(p.name for p in ended)})")
+    raise LeftoverProcesses(
+        f"When your code returned, it left {' and '.join(problems)}; the check has stopped and joined them. "
+        f"Before returning, make every process you started end and join() it: send each one a sentinel so that "
+        f"it leaves its loop, then join(); close() and join() a Pool (or leave a `with Pool(...)` block after "
+        f"the last result is in), shut down a Manager."
+    )
+
+
+@dataclass(frozen=True)
+class StartProbe:
+    """A picklable task wrapper that notes how each process that runs it was started.
+
+    ``home`` and ``mark`` come from ``course.workloads.mark_this_process()`` in the checking process;
+    each call leaves a file ``<method>_<pid>`` in ``folder`` (see ``course.workloads.started_by``).
+    """
+
+    fn: Callable[[Any], Any]
+    folder: str
+    home: int
+    mark: str
+
+    def __call__(self, item: Any) -> Any:
+        Path(self.folder, f"{started_by(self.home, self.mark)}_{os.getpid()}").touch()
+        return self.fn(item)
+
+    def methods(self) -> set[str]:
+        """How the processes that ran calls were started: "spawn", "forkserver", "fork" or "notebook"."""
+        return {name.split("_")[0] for name in os.listdir(self.folder)}
+
+
 # --------------------------------------------------------------------------- certainty instead of luck
 
 @dataclass(frozen=True)
@@ -509,3 +583,40 @@ class ForcedRaceValue:
 
     def __repr__(self) -> str:
         return f"<ForcedRaceValue {self._raw.value}>"
+
+
+class ForcedHandoffValue(ForcedRaceValue):
+    """A ForcedRaceValue that also pauses a process right after it lets go of the lock.
+
+    Code that takes the lock for the read and again for the write, letting go in between, would
+    otherwise mostly take it back at once (a lock is not handed to a waiter), and so rarely lose an
+    update. Here the process that let go waits until another participant reaches a pause (it has
+    taken the lock and read) or cannot arrive: both read the same old value, every run. Code that
+    holds the lock around the whole update pays one pause per update, and loses nothing.
+    """
+
+    def __init__(self, ctx: Any, parties: int = 2, patience: float = 1.0, start_timeout: float = 10.0) -> None:
+        super().__init__(ctx, parties, patience, start_timeout)
+        self._accessing = False  # inside value's own getter or setter, whose locking is not the caller's
+
+    def release(self) -> None:
+        """Release the lock; pause when that ends the caller's own hold on it."""
+        super().release()
+        if self._depth == 0 and not self._accessing:
+            self._pause()
+
+    @property
+    def value(self) -> int:
+        self._accessing = True
+        try:
+            return ForcedRaceValue.value.fget(self)
+        finally:
+            self._accessing = False
+
+    @value.setter
+    def value(self, new: int) -> None:
+        self._accessing = True
+        try:
+            ForcedRaceValue.value.fset(self, new)
+        finally:
+            self._accessing = False
