@@ -48,7 +48,7 @@ from course.bounded import TookTooLong, call_within
 from course.workloads import started_by
 
 __all__ = ["ForcedHandoffValue", "ForcedRaceValue", "LeftoverProcesses", "StartProbe", "every_process_joined",
-           "Outcome", "Witness", "best_time", "default_start_method",
+           "live_pids", "Outcome", "Witness", "best_time", "default_start_method",
            "importable", "no_leftover_processes", "run_in_children", "run_script", "start_methods", "usable_cores"]
 
 
@@ -400,12 +400,20 @@ def every_process_joined() -> Iterator[None]:
     )
 
 
+def live_pids() -> set[int]:
+    """The pids of every live (not zombie) process on the machine; empty without /proc."""
+    return set(_process_table())
+
+
 @dataclass(frozen=True)
 class StartProbe:
-    """A picklable task wrapper that notes how each process that runs it was started.
+    """A picklable task wrapper that notes how each process that runs it was started, and its siblings.
 
     ``home`` and ``mark`` come from ``course.workloads.mark_this_process()`` in the checking process;
-    each call leaves a file ``<method>_<pid>`` in ``folder`` (see ``course.workloads.started_by``).
+    each call leaves a file ``<method>_<pid>`` in ``folder`` (see ``course.workloads.started_by``)
+    that lists the live processes with the same parent as the one running it. A Pool starts all its
+    workers before it runs a task, so those siblings show how many workers it has, on every run, even
+    when a few of them happened to take every task.
     """
 
     fn: Callable[[Any], Any]
@@ -414,12 +422,20 @@ class StartProbe:
     mark: str
 
     def __call__(self, item: Any) -> Any:
-        Path(self.folder, f"{started_by(self.home, self.mark)}_{os.getpid()}").touch()
+        parent = os.getppid()
+        siblings = [pid for pid, ppid in _process_table().items() if ppid == parent]
+        Path(self.folder, f"{started_by(self.home, self.mark)}_{os.getpid()}").write_text(" ".join(map(str, siblings)))
         return self.fn(item)
 
     def methods(self) -> set[str]:
         """How the processes that ran calls were started: "spawn", "forkserver", "fork" or "notebook"."""
         return {name.split("_")[0] for name in os.listdir(self.folder)}
+
+    def siblings(self) -> set[int]:
+        """Every process that was alive next to a process running a call (that one included), except
+        the fork server and the resource tracker: call it in the process that made the probe."""
+        listed = (Path(self.folder, name).read_text().split() for name in os.listdir(self.folder))
+        return {int(pid) for pids in listed for pid in pids} - _helpers()
 
 
 # --------------------------------------------------------------------------- certainty instead of luck

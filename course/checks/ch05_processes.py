@@ -18,7 +18,7 @@ Exercise 1, parallel_map(fn, items, workers)
 | an empty list gives [], one item gives a one-item list        | parallel_map_gives_results_in_order          |
 | the calls run in worker processes, not in the notebook's      | parallel_map_runs_in_parallel (pids)         |
 | `workers` of them run tasks at the same moment                | parallel_map_runs_in_parallel (Witness)      |
-| no more than `workers` processes run tasks                    | parallel_map_runs_in_parallel (pids)         |
+| no more than `workers` worker processes alive at once         | parallel_map_runs_in_parallel (StartProbe)   |
 | processes started with the default start method (none named)  | both checks above (StartProbe), each method  |
 | fn comes from an importable module; works under every method  | every check, under spawn, forkserver, fork   |
 | on return every process it started has ended and been joined  | every check (every_process_joined)           |
@@ -76,6 +76,7 @@ from course.processes import (
     default_start_method,
     every_process_joined,
     importable,
+    live_pids,
     run_in_children,
     start_methods,
     usable_cores,
@@ -160,6 +161,7 @@ def parallel_map_runs_in_parallel(parallel_map: Callable[..., Any], workers: int
             probe = StartProbe(square, os.path.join(folder, "probe"), home, mark)
             witness = Witness(probe, folder, quorum=workers)
             items = list(range(4 * workers))
+            before = live_pids()
             got = _as_list(_call(parallel_map, witness, items, workers), "parallel_map")
             assert got == [x * x for x in items], f"parallel_map returned {got}, not the squares of {items} in order."
             pids = witness.pids()
@@ -174,10 +176,10 @@ def parallel_map_runs_in_parallel(parallel_map: Callable[..., Any], workers: int
                 f"waiting for any result: Pool.apply() waits for each result (use map, or apply_async and "
                 f"then get()), and a chunksize as large as the list gives all items to one worker."
             )
-            assert len(set(pids)) <= workers, (
-                f"The tasks ran in {len(set(pids))} different processes, but parallel_map(fn, items, {workers}) "
-                f"may use only {workers} worker processes: give the pool (or your processes) `workers`, "
-                f"not one per item or per core."
+            alive = len(probe.siblings() - before)
+            assert alive <= workers, (
+                f"While the tasks ran, {alive} worker processes were alive, but parallel_map(fn, items, {workers}) "
+                f"may use only {workers}: give the pool (or your processes) `workers`, not one per item or per core."
             )
             _started_as(method, probe.methods(), "the tasks")
 
