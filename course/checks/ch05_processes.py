@@ -250,22 +250,29 @@ _LOCK_ADVICE = (
 )
 
 
-def counter_counts_correctly(add_many: Callable[..., Any], calls: tuple[int, ...] = (5, 0, 1, 7)) -> None:
-    """add_many(counter, times) adds exactly ``times``, run in a child process under each start method.
+def _add_in_turn(add_many: Callable[..., Any], counter: Any, calls: tuple[int, ...]) -> None:
+    """A child's work for counter_counts_correctly: call add_many(counter, times) for each of ``calls``."""
+    for times in calls:
+        add_many(counter, times)
 
-    The children run one after another, so this checks the arithmetic and that the function works in a
-    child at all; losing updates to a concurrent process is what counter_survives_forced_race checks.
-    (Two processes racing on a real Value lose updates only now and then: no verdict to rely on.)
+
+def counter_counts_correctly(add_many: Callable[..., Any], calls: tuple[int, ...] = (5, 0, 1, 7)) -> None:
+    """add_many(counter, times) adds exactly ``times``, called once for each of ``calls`` in one child process
+    under each start method.
+
+    This checks the arithmetic and that the function works in a child at all; losing updates to a
+    concurrent process is what counter_survives_forced_race checks. (Two processes racing on a real
+    Value lose updates only now and then: no verdict to rely on.)
     """
 
     def check(method: str) -> None:
         ctx = multiprocessing.get_context(method)
         counter = ctx.Value("i", 0)
-        for times in calls:
-            _all_succeeded(run_in_children(ctx, importable(add_many), [(counter, times)], SECONDS), "add_many")
+        _all_succeeded(run_in_children(ctx, _add_in_turn, [(importable(add_many), counter, calls)], SECONDS),
+                       "add_many")
         assert counter.value == sum(calls), (
             f"Calls of add_many(counter, times) with times = {', '.join(map(str, calls))}, one after another in "
-            f"child processes, should leave counter.value at {sum(calls)}, but it is {counter.value}: add 1, "
+            f"a child process, should leave counter.value at {sum(calls)}, but it is {counter.value}: add 1, "
             f"`times` times, to the counter you are given."
         )
 
