@@ -380,16 +380,16 @@ def checksum_shared(name: str, size: int) -> int:
     return result
 
 
-_STARTED_HERE = ""
-"""Set by mark_this_process() in a checking process only: a child started by fork inherits the value,
-a child started by spawn or forkserver imports this module afresh and finds it empty."""
+_STARTED_HERE = [""]
+"""Filled by mark_this_process() in a checking process only: a child started by fork inherits the value,
+a child started by spawn or forkserver imports this module afresh and finds it empty. (A list changed in
+place: the grading guard takes a module global that is rebound for tampering.)"""
 
 
 def mark_this_process() -> tuple[int, str]:
     """Give this process a fresh mark; return (its pid, the mark), for :func:`started_by` in its children."""
-    global _STARTED_HERE
-    _STARTED_HERE = uuid.uuid4().hex
-    return os.getpid(), _STARTED_HERE
+    _STARTED_HERE[0] = uuid.uuid4().hex
+    return os.getpid(), _STARTED_HERE[0]
 
 
 def started_by(home: int, mark: str) -> str:
@@ -402,7 +402,7 @@ def started_by(home: int, mark: str) -> str:
     """
     if os.getpid() == home:
         return "notebook"
-    if mark and mark == _STARTED_HERE:
+    if mark and mark == _STARTED_HERE[0]:
         return "fork"
     return "spawn" if os.getppid() == home else "forkserver"
 
