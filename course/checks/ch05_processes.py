@@ -14,13 +14,13 @@ What each statement requires, and the check that enforces it:
 Exercise 1, parallel_map(fn, items, workers)
 | requirement                                                   | check                                        |
 |---------------------------------------------------------------|----------------------------------------------|
-| returns [fn(x) for x in items], in input order                | parallel_map_gives_results_in_order          |
-| an empty list gives [], one item gives a one-item list        | parallel_map_gives_results_in_order          |
+| returns a list [fn(x) for x in items], in input order         | parallel_map_gives_results_in_order          |
+| an empty list gives [], one item gives a one-item list        | parallel_map_gives_results_in_order (spawn)  |
 | the calls run in worker processes, not in the notebook's      | parallel_map_runs_in_parallel (pids)         |
 | `workers` of them run tasks at the same moment                | parallel_map_runs_in_parallel (Witness)      |
 | no more than `workers` worker processes alive at once         | parallel_map_runs_in_parallel (StartProbe)   |
 | processes started with the default start method (none named)  | both checks above (StartProbe), each method  |
-| fn comes from an importable module; works under every method  | every check, under spawn, forkserver, fork   |
+| fn: a picklable callable; works under every start method      | every check, under spawn, forkserver, fork   |
 | on return every process it started has ended and been joined  | every check (every_process_joined)           |
 | at least a third of Pool(workers).map's speedup               | parallel_map_is_fast_enough                  |
 | the work is not done in the notebook's process                | parallel_map_is_fast_enough (CPU time)       |
@@ -33,18 +33,19 @@ Exercise 2, add_many(counter, times)
 | no update lost to another process doing the same              | counter_survives_forced_race (ForcedHandoff- |
 |   (the lock held around the whole read-modify-write)          |   Value: pauses in reads, writes, releases)  |
 | the lock is the counter's own, for every call and counter     | counter_survives_forced_race (each child     |
-|   (add_many may be called on several counters in a process)   |   first adds to another counter)             |
+|   (add_many may be called on several counters in a process)   |   first adds to a counter of its own)        |
 
 Exercise 3, run_pipeline(items, stages)
 | requirement                                                   | check                                        |
 |---------------------------------------------------------------|----------------------------------------------|
 | each item goes through every stage, once, in order            | pipeline_delivers_every_item                 |
-| returns the last stage's results, unchanged, in input order   | pipeline_delivers_every_item                 |
+| returns a list of the last stage's results, unchanged, in     | pipeline_delivers_every_item                 |
+|   input order                                                 |                                              |
 | each stage in a process of its own, not the notebook's        | pipeline_delivers_every_item (pids)          |
 | processes started with the default start method (none named)  | pipeline_delivers_every_item (Stage marks)   |
 | any picklable item: None, 0, '', False, 'STOP', ..., classes, | pipeline_delivers_every_item (ITEMS, plus    |
 |   values equal to the cell's own constants and class names    |   _lookalikes of the cell's sentinels)       |
-| no items, one item                                            | pipeline_delivers_every_item (hidden calls)  |
+| no items, one item (None)                                     | pipeline_delivers_every_item (hidden, spawn) |
 | stages == [] returns list(items)                              | pipeline_without_stages                      |
 | items from a generator; results that fill a pipe              | pipeline_shuts_down_cleanly                  |
 | on return every process it started has ended and been joined  | every check (every_process_joined)           |
@@ -129,7 +130,11 @@ def _started_as(method: str, seen: set[str], what: str) -> None:
 
 def _as_list(result: Any, name: str) -> list[Any]:
     assert result is not None, f"{name} should return the list of results, but it returned None."
-    return list(result)
+    assert isinstance(result, list), (
+        f"{name} should return a list, but it returned {type(result).__name__} {result!r:.80}: build the list "
+        f"(list(...) around an iterator) before the pool or the processes are gone."
+    )
+    return result
 
 
 def parallel_map_gives_results_in_order(parallel_map: Callable[..., Any], workers: int = 2) -> None:
@@ -403,7 +408,7 @@ def _lookalikes(run_pipeline: Callable[..., Any]) -> list[Any]:
     for name, value in vars(module).items():
         if name.startswith("__") or isinstance(value, types.ModuleType):
             continue
-        if isinstance(value, types.FunctionType):
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
             found += _constants(value.__code__)
         elif isinstance(value, type) and value.__module__ == module.__name__:
             found += [value.__name__, str(value), repr(value)]
