@@ -192,7 +192,8 @@ def run_in_children(ctx: Any, fn: Callable[..., Any], arg_tuples: list[tuple], s
     ``fn`` reaches the child pickled by reference, exactly as a Process target does, so under spawn
     and forkserver it must be importable. A child's value, or its traceback, comes back through a
     pipe (a child's stderr would not reach the cell). Once a child has failed, or after ``seconds``,
-    the children still running are stopped, so a failure costs no more time than it must.
+    the children still running are stopped, so a failure costs no more time than it must; a child that
+    has reported success has until ``seconds`` are up to end by itself, however loaded the machine.
     ``args`` travel as Process arguments, so they may hold locks, Values and Conditions of ``ctx``.
     """
     pickled = pickle.dumps(fn)
@@ -210,6 +211,9 @@ def run_in_children(ctx: Any, fn: Callable[..., Any], arg_tuples: list[tuple], s
         pending = [r for i, r in enumerate(readers) if i not in reports]
         for reader in wait_for_connections(pending, timeout=max(0.0, deadline - time.monotonic())):
             reports[readers.index(reader)] = _report(reader)
+    for i, (ok, _) in reports.items():  # done and ending: on a loaded machine an exit can take a while
+        if ok:
+            children[i].join(max(1.0, deadline - time.monotonic()))
     _stop_all(children)
     outcomes = []
     for i, (child, reader) in enumerate(zip(children, readers)):
