@@ -85,6 +85,7 @@ from course.processes import (
 from course.workloads import Stage, count_primes, mark_this_process, square
 
 SECONDS = 8  # bound on any one call into student code
+PATIENCE = 5.0  # how long a task waits for the other workers: spawned workers start slowly on a loaded machine
 
 
 def _under_each_start_method(check: Callable[[str], None], methods: list[str] | None = None) -> None:
@@ -167,7 +168,7 @@ def parallel_map_runs_in_parallel(parallel_map: Callable[..., Any], workers: int
         with tempfile.TemporaryDirectory() as folder:
             os.mkdir(os.path.join(folder, "probe"))  # Witness counts only names with a "-"
             probe = StartProbe(square, os.path.join(folder, "probe"), home, mark)
-            witness = Witness(probe, folder, quorum=workers)
+            witness = Witness(probe, folder, quorum=workers, patience=PATIENCE)
             items = list(range(4 * workers))
             before = live_pids()
             got = _as_list(_call(parallel_map, witness, items, workers), "parallel_map")
@@ -307,7 +308,7 @@ def counter_survives_forced_race(add_many: Callable[..., Any], times: int = 2) -
 
     def check(method: str) -> None:
         ctx = multiprocessing.get_context(method)
-        counter, decoys = ForcedHandoffValue(ctx, parties=2), [ctx.Value("i", 0) for _ in range(2)]
+        counter, decoys = ForcedHandoffValue(ctx, parties=2, patience=2.0), [ctx.Value("i", 0) for _ in range(2)]
         parts = [(counter, importable(add_many), times, decoy) for decoy in decoys]
         _all_succeeded(run_in_children(ctx, _take_part, parts, SECONDS), "add_many")
         got, expected = counter.value, 2 * times
