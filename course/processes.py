@@ -8,8 +8,11 @@ Chapter 5's cells and checks need for that:
 - ``importable``: an importable copy of the notebook cell that defines a function;
 - ``run_in_children``: run a function in child processes and bring back each one's value or error;
 - ``no_leftover_processes``: fail when code leaves processes running, and stop them;
+  ``every_process_joined``: the exact version, with no grace period, that also fails on a process that
+  ended but was never joined;
+- ``StartProbe``: a task wrapper that shows which start method really started the workers;
 - ``default_start_method`` / ``start_methods``: run code under fork, spawn and forkserver in turn;
-- ``Witness`` and ``ForcedRaceValue``: make "ran in parallel" and "loses an update" certain, not lucky,
+- ``Witness``, ``ForcedRaceValue`` and ``ForcedHandoffValue``: make "ran in parallel" and "loses an update" certain, not lucky,
   as ``course.amplify`` does for threads;
 - ``best_time``, ``usable_cores``, ``run_script``: measurements and script runs for the notebook.
 """
@@ -42,8 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from course.bounded import TookTooLong, call_within
+from course.workloads import started_by
 
-__all__ = ["ForcedRaceValue", "LeftoverProcesses", "Outcome", "Witness", "best_time", "default_start_method",
+__all__ = ["ForcedHandoffValue", "ForcedRaceValue", "LeftoverProcesses", "StartProbe", "every_process_joined",
+           "live_pids", "Outcome", "Witness", "best_time", "default_start_method",
            "importable", "no_leftover_processes", "run_in_children", "run_script", "start_methods", "usable_cores"]
 
 
@@ -187,7 +192,8 @@ def run_in_children(ctx: Any, fn: Callable[..., Any], arg_tuples: list[tuple], s
     ``fn`` reaches the child pickled by reference, exactly as a Process target does, so under spawn
     and forkserver it must be importable. A child's value, or its traceback, comes back through a
     pipe (a child's stderr would not reach the cell). Once a child has failed, or after ``seconds``,
-    the children still running are stopped, so a failure costs no more time than it must.
+    the children still running are stopped, so a failure costs no more time than it must; a child that
+    has reported success has until ``seconds`` are up to end by itself, however loaded the machine.
     ``args`` travel as Process arguments, so they may hold locks, Values and Conditions of ``ctx``.
     """
     pickled = pickle.dumps(fn)
@@ -205,6 +211,9 @@ def run_in_children(ctx: Any, fn: Callable[..., Any], arg_tuples: list[tuple], s
         pending = [r for i, r in enumerate(readers) if i not in reports]
         for reader in wait_for_connections(pending, timeout=max(0.0, deadline - time.monotonic())):
             reports[readers.index(reader)] = _report(reader)
+    for i, (ok, _) in reports.items():  # done and ending: on a loaded machine an exit can take a while
+        if ok:
+            children[i].join(max(1.0, deadline - time.monotonic()))
     _stop_all(children)
     outcomes = []
     for i, (child, reader) in enumerate(zip(children, readers)):
@@ -346,6 +355,91 @@ def no_leftover_processes(grace: float = 1.0) -> Iterator[None]:
             f"sentinel so that it leaves its loop and then join() it, close and join a Pool (or use "
             f"`with Pool(...) as pool:`), and shut down a Manager."
         )
+
+
+def _unjoined() -> set[Any]:
+    """Process objects this process started and has neither joined nor seen end (through is_alive()).
+
+    Read without calling ``active_children()``, which would reap ended children and so hide the ones
+    nobody joined.
+    """
+    return set(multiprocessing.process._children)
+
+
+@contextlib.contextmanager
+def every_process_joined() -> Iterator[None]:
+    """Fail unless, the moment the block ends, every process started inside it has ended and been joined.
+
+    No grace period: a look right at the end, so a process still running, or one that ended but that
+    nobody joined, fails every time (a `with Pool` block and a ProcessPoolExecutor's join their workers;
+    ``Process.join()`` or an ``is_alive()`` that returns False counts as joined). It also counts live
+    descendants that are not Process objects (children of the fork server included). Leftovers are
+    stopped; when the block raises, quietly, and the block's own error is what the student sees.
+    """
+    started_before, before = _unjoined(), _descendants()
+    try:
+        yield
+    except BaseException:
+        _stop_processes(_descendants() - before, grace=0.5)
+        raise
+    unjoined = _unjoined() - started_before
+    running = {p.pid for p in unjoined if p.exitcode is None} | (_descendants() - before)
+    ended = [p for p in unjoined if p.pid not in running]
+    if not running and not ended:
+        return
+    names = _names(running)
+    _stop_processes(running)
+    for process in unjoined:
+        process.join(1.0)
+    problems = []
+    if running:
+        problems.append(f"{len(running)} process(es) still running ({names})")
+    if ended:
+        problems.append(f"{len(ended)} that had ended but that nobody joined ({', '.join(p.name for p in ended)})")
+    raise LeftoverProcesses(
+        f"When your code returned, it left {' and '.join(problems)}; the check has stopped and joined them. "
+        f"Before returning, make every process you started end and join() it: send each one a sentinel so that "
+        f"it leaves its loop, then join(); close() and join() a Pool (or leave a `with Pool(...)` block after "
+        f"the last result is in), shut down a Manager."
+    )
+
+
+def live_pids() -> set[int]:
+    """The pids of every live (not zombie) process on the machine; empty without /proc."""
+    return set(_process_table())
+
+
+@dataclass(frozen=True)
+class StartProbe:
+    """A picklable task wrapper that notes how each process that runs it was started, and its siblings.
+
+    ``home`` and ``mark`` come from ``course.workloads.mark_this_process()`` in the checking process;
+    each call leaves a file ``<method>_<pid>`` in ``folder`` (see ``course.workloads.started_by``)
+    that lists the live processes with the same parent as the one running it. A Pool starts all its
+    workers before it runs a task, so those siblings show how many workers it has, on every run, even
+    when a few of them happened to take every task.
+    """
+
+    fn: Callable[[Any], Any]
+    folder: str
+    home: int
+    mark: str
+
+    def __call__(self, item: Any) -> Any:
+        parent = os.getppid()
+        siblings = [pid for pid, ppid in _process_table().items() if ppid == parent]
+        Path(self.folder, f"{started_by(self.home, self.mark)}_{os.getpid()}").write_text(" ".join(map(str, siblings)))
+        return self.fn(item)
+
+    def methods(self) -> set[str]:
+        """How the processes that ran calls were started: "spawn", "forkserver", "fork" or "notebook"."""
+        return {name.split("_")[0] for name in os.listdir(self.folder)}
+
+    def siblings(self) -> set[int]:
+        """Every process that was alive next to a process running a call (that one included), except
+        the fork server and the resource tracker: call it in the process that made the probe."""
+        listed = (Path(self.folder, name).read_text().split() for name in os.listdir(self.folder))
+        return {int(pid) for pids in listed for pid in pids} - _helpers()
 
 
 # --------------------------------------------------------------------------- certainty instead of luck
@@ -509,3 +603,40 @@ class ForcedRaceValue:
 
     def __repr__(self) -> str:
         return f"<ForcedRaceValue {self._raw.value}>"
+
+
+class ForcedHandoffValue(ForcedRaceValue):
+    """A ForcedRaceValue that also pauses a process right after it lets go of the lock.
+
+    Code that takes the lock for the read and again for the write, letting go in between, would
+    otherwise mostly take it back at once (a lock is not handed to a waiter), and so rarely lose an
+    update. Here the process that let go waits until another participant reaches a pause (it has
+    taken the lock and read) or cannot arrive: both read the same old value, every run. Code that
+    holds the lock around the whole update pays one pause per update, and loses nothing.
+    """
+
+    def __init__(self, ctx: Any, parties: int = 2, patience: float = 1.0, start_timeout: float = 10.0) -> None:
+        super().__init__(ctx, parties, patience, start_timeout)
+        self._accessing = False  # inside value's own getter or setter, whose locking is not the caller's
+
+    def release(self) -> None:
+        """Release the lock; pause when that ends the caller's own hold on it."""
+        super().release()
+        if self._depth == 0 and not self._accessing:
+            self._pause()
+
+    @property
+    def value(self) -> int:
+        self._accessing = True
+        try:
+            return ForcedRaceValue.value.fget(self)
+        finally:
+            self._accessing = False
+
+    @value.setter
+    def value(self, new: int) -> None:
+        self._accessing = True
+        try:
+            ForcedRaceValue.value.fset(self, new)
+        finally:
+            self._accessing = False

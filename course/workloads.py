@@ -18,6 +18,7 @@ import random
 import tempfile
 import threading
 import time
+import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,6 +206,7 @@ def wait_at(barrier: Any) -> None:
 # print() goes to the kernel's own output, which a notebook cell may or may not show. The CPU-bound
 # task is Chapter 3's count_primes.
 
+__all__ += ["mark_this_process", "started_by"]
 __all__ += ["Countdown", "Stage", "add", "checksum", "checksum_shared", "consume", "double_shared", "fail_if_negative",
             "fill", "hold_lock", "label_of", "nap", "produce", "put_big", "quiet_worker", "record_visit",
             "report_identity", "send_lines", "set_label", "shout", "shout_list", "square"]
@@ -378,18 +380,54 @@ def checksum_shared(name: str, size: int) -> int:
     return result
 
 
+_STARTED_HERE = [""]
+"""Filled by mark_this_process() in a checking process only: a child started by fork inherits the value,
+a child started by spawn or forkserver imports this module afresh and finds it empty. (A list changed in
+place: the grading guard takes a module global that is rebound for tampering.)"""
+
+
+def mark_this_process() -> tuple[int, str]:
+    """Give this process a fresh mark; return (its pid, the mark), for :func:`started_by` in its children."""
+    _STARTED_HERE[0] = uuid.uuid4().hex
+    return os.getpid(), _STARTED_HERE[0]
+
+
+def started_by(home: int, mark: str) -> str:
+    """How the process running this was started from ``home``, the process that made ``mark``.
+
+    "notebook" when it is ``home`` itself; "fork" when it inherited the mark (a copy of the parent's
+    memory); otherwise "spawn" when ``home`` is its parent, "forkserver" when the fork server is. A
+    check compares that with the default start method it set, so code that names its own start
+    method, whatever the default, is caught.
+    """
+    if os.getpid() == home:
+        return "notebook"
+    if mark and mark == _STARTED_HERE[0]:
+        return "fork"
+    return "spawn" if os.getppid() == home else "forkserver"
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage of a pipeline: tags the item with its index and the pid of the process that ran it.
 
     The first stage receives a bare item and returns ``(item, trail, ballast)``; each later stage adds
     ``(index, pid)`` to the trail, so a check sees which process ran which stage for every item.
-    ``padding`` bytes of ballast make results big enough to fill a pipe.
+    ``padding`` bytes of ballast make results big enough to fill a pipe. Given a ``mark`` (from
+    :func:`mark_this_process`), each trail entry also says how the stage's process was started:
+    ``(index, pid, started_by(home, mark))``. A value equal (and of the same type) to one in
+    ``refuse`` makes the stage raise ``ValueError(f"stage {index} refuses {value!r}")``.
     """
 
     index: int
     padding: int = 0
+    home: int = 0
+    mark: str = ""
+    refuse: tuple[Any, ...] = ()
 
-    def __call__(self, item: Any) -> tuple[Any, tuple[tuple[int, int], ...], bytes]:
+    def __call__(self, item: Any) -> tuple[Any, tuple[tuple[Any, ...], ...], bytes]:
         value, trail = (item[0], item[1]) if self.index else (item, ())
-        return value, trail + ((self.index, os.getpid()),), b"." * self.padding
+        if any(type(value) is type(r) and value == r for r in self.refuse):
+            raise ValueError(f"stage {self.index} refuses {value!r}")
+        entry = (self.index, os.getpid()) + ((started_by(self.home, self.mark),) if self.mark else ())
+        return value, trail + (entry,), b"." * self.padding

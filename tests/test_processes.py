@@ -11,8 +11,17 @@ import time
 import pytest
 
 from course import workloads
-from course.processes import (ForcedRaceValue, LeftoverProcesses, Witness, importable, no_leftover_processes,
-                              run_in_children)
+from course.processes import (
+    ForcedHandoffValue,
+    ForcedRaceValue,
+    LeftoverProcesses,
+    StartProbe,
+    Witness,
+    every_process_joined,
+    importable,
+    no_leftover_processes,
+    run_in_children,
+)
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -120,3 +129,57 @@ def test_joined_processes_are_not_leftovers() -> None:
         child = SPAWN.Process(target=workloads.square, args=(2,))
         child.start()
         child.join()
+
+
+def test_every_process_joined_fails_on_a_running_or_an_unjoined_process_at_once() -> None:
+    sleeper = SPAWN.Process(target=time.sleep, args=(30,))
+    with pytest.raises(LeftoverProcesses, match=r"1 process\(es\) still running"), every_process_joined():
+        sleeper.start()
+    assert not sleeper.is_alive()
+    ended = SPAWN.Process(target=workloads.square, args=(2,))
+    with pytest.raises(LeftoverProcesses, match="1 that had ended but that nobody joined"), every_process_joined():
+        ended.start()
+        while ended.exitcode is None:  # ended, and reaped by exitcode's poll, but never joined
+            time.sleep(0.01)
+    with every_process_joined():
+        joined = SPAWN.Process(target=workloads.square, args=(2,))
+        joined.start()
+        joined.join()
+
+
+@pytest.mark.parametrize("named", ["spawn", "forkserver", "fork"])
+def test_the_start_probe_sees_the_start_method_that_really_started_a_worker(named: str) -> None:
+    home, mark = workloads.mark_this_process()
+    with tempfile.TemporaryDirectory() as folder, multiprocessing.get_context(named).Pool(2) as pool:
+        probe = StartProbe(workloads.square, folder, home, mark)
+        assert pool.map(probe, range(4)) == [0, 1, 4, 9]
+        assert probe.methods() == {named}
+        assert len(probe.siblings() & {p.pid for p in multiprocessing.active_children()}) == 2
+
+
+def _lock_twice(counter: ForcedHandoffValue, times: int, whole: bool) -> float:
+    """One update under one hold of the lock (whole) or under two, let go between the read and the write;
+    return the seconds the updates took."""
+    started = time.monotonic()
+    with counter.participant():
+        for _ in range(times):
+            with counter.get_lock():
+                current = counter.value
+                if whole:
+                    counter.value = current + 1
+            if not whole:
+                with counter.get_lock():
+                    counter.value = current + 1
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_a_lock_let_go_between_read_and_write_always_loses_and_a_whole_one_never(method: str) -> None:
+    ctx = multiprocessing.get_context(method)
+    for whole in (False, True):
+        counter = ForcedHandoffValue(ctx, parties=2, patience=3.0)
+        outcomes = run_in_children(ctx, _lock_twice, [(counter, 3, whole)] * 2)
+        assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+        assert (counter.value == 6) is whole, f"whole={whole}: {counter.value}"
+        if whole:  # correct code never waits out the patience
+            assert all(o.value < 3.0 for o in outcomes), [o.value for o in outcomes]

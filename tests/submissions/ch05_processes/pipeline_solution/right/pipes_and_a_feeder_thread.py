@@ -1,15 +1,20 @@
-# right: one-way Pipes between the stages, messages framed as (more?, item), a thread feeding the first
+# right: one-way Pipes between the stages, messages framed as (kind, payload), a thread feeding the first
 import multiprocessing
 import threading
 
 
 def run_stage(fn, inbox, outbox):
     while True:
-        more, item = inbox.recv()
-        if not more:
+        kind, payload = inbox.recv()
+        if kind == "end":
             break
-        outbox.send((True, fn(item)))
-    outbox.send((False, None))
+        if kind == "item":
+            try:
+                payload = fn(payload)
+            except Exception as exc:  # pass the error on, and keep reading until the end
+                kind, payload = "error", exc
+        outbox.send((kind, payload))
+    outbox.send(("end", None))
     inbox.close()
     outbox.close()
 
@@ -21,21 +26,30 @@ def run_pipeline(items, stages):
     for process in processes:
         process.start()
     first, last = pipes[0][1], pipes[-1][0]
+    errors = []
 
     def feed():  # a pipe's send() blocks when it is full, so the notebook must read while it feeds
-        for item in items:
-            first.send((True, item))
-        first.send((False, None))
+        try:
+            for item in items:
+                first.send(("item", item))  # send() pickles at once: an unpicklable item raises here
+        except Exception as exc:
+            errors.append(exc)
+        first.send(("end", None))
 
     feeder = threading.Thread(target=feed)
     feeder.start()
     results = []
     while True:
-        more, result = last.recv()
-        if not more:
+        kind, payload = last.recv()
+        if kind == "end":
             break
-        results.append(result)
+        if kind == "error":
+            errors.append(payload)
+        else:
+            results.append(payload)
     feeder.join()
     for process in processes:
         process.join()
+    if errors:
+        raise errors[0]
     return results

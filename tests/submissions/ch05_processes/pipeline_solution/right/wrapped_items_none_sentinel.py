@@ -1,10 +1,16 @@
-# right: every item travels wrapped in a 1-tuple, so a bare None can end the stream
+# right: every item travels wrapped in a 1-tuple, so a bare None can end the stream; an error as a 2-tuple
 import multiprocessing
+import pickle
 
 
 def run_stage(fn, inbox, outbox):
-    for (item,) in iter(inbox.get, None):
-        outbox.put((fn(item),))
+    for message in iter(inbox.get, None):
+        if len(message) == 1:
+            try:
+                message = (fn(message[0]),)
+            except Exception as exc:
+                message = ("failed", exc)
+        outbox.put(message)
     outbox.put(None)
 
 
@@ -14,10 +20,21 @@ def run_pipeline(items, stages):
                  for i, fn in enumerate(stages)]
     for process in processes:
         process.start()
+    unsent = None
     for item in items:
+        try:
+            pickle.dumps(item)  # Queue.put would pickle it later, in its feeder thread, out of our sight
+        except Exception as exc:
+            unsent = exc
+            break
         queues[0].put((item,))
     queues[0].put(None)
-    results = [result for (result,) in iter(queues[-1].get, None)]
+    messages = list(iter(queues[-1].get, None))
     for process in processes:
         process.join()
-    return results
+    if unsent is not None:
+        raise unsent
+    for message in messages:
+        if len(message) == 2:
+            raise message[1]
+    return [result for (result,) in messages]
