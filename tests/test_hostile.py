@@ -9,6 +9,7 @@ earned the points the guard takes away.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from course.grading import autograde as ag
 from course.grading import parallel_grading as pg
+from course.grading.robust_execute import hidden_lines
 
 # nbgrader 0.9.6 adds submissions in a way SQLAlchemy 2.1 warns about; the graders run in forks of this process.
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -44,8 +46,26 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "tamper_input_transformer.py": ("not trusted", "input_transformers_cleanup"),
     "tamper_run_cell.py": ("not trusted", "run_cell"),
     "tamper_forge_guard.py": ("not trusted", "no valid answer"),
+    # Scores come from the checks' record, not from what a test cell displays or whether its error shows.
+    "score_number_session.py": (None, "NotImplementedError: no answer"),
+    "score_number_custom_exc.py": (None, "NotImplementedError: no answer"),
+    "suppress_error_result.py": (None, "NotImplementedError: no answer"),
+    "suppress_error_custom_exc.py": (None, "NotImplementedError: no answer"),
+    # What the kernel sends is capped per cell and per notebook, widget and comm state included.
+    "flood_widget_state.py": (None, "output cut"),
+    "flood_comm_buffers.py": (None, "output cut"),
+    "flood_display_data.py": (None, "output cut"),
+    "flood_display_metadata.py": (None, "output cut"),
+    # No output shows a hidden test.
+    "copy_hidden_history.py": (None, "showed the source of a hidden test"),
+    "copy_hidden_linecache.py": (None, "showed the source of a hidden test"),
+    # Graded with a notebook budget of BUDGET_SECONDS: the rest is not run once it is spent.
+    "timeout_every_cell_sleep.py": ("took all of its", "CellTimeoutError"),
+    "timeout_every_cell_displayhook.py": ("took all of its", "CellTimeoutError"),
 }
 TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
+BUDGETED = [name for name in EXPECTED if name.startswith("timeout_every_cell")]
+BUDGET_SECONDS = 30  # Exercise 1 runs well within it; Exercise 2's four timed-out tests (4 × CELL_TIMEOUT) cannot
 SECONDS_PER_SUBMISSION = 90  # a generous bound on any one submission, hangs included, on a loaded 2-core machine
 
 
@@ -92,16 +112,32 @@ def _kernels_left_behind() -> list[str]:
     return left
 
 
+def _hidden_tests_shown(autograded: Path) -> list[str]:
+    """Lines of hidden tests that any output of the autograded notebook shows."""
+    nb = nbformat.read(autograded, as_version=4)
+    shown = json.dumps([cell.get("outputs", []) for cell in nb.cells], ensure_ascii=False)
+    return [line for line in hidden_lines(nb) if line in shown]
+
+
 def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
     before, damaged, *after = ag.exercises(CHAPTER)
-    grades = _grade_corpus(tmp_path, list(EXPECTED))
+    (tmp_path / "main").mkdir()
+    (tmp_path / "budget").mkdir()
+    grades = _grade_corpus(tmp_path / "main", [name for name in EXPECTED if name not in BUDGETED])
+    monkeypatch.setenv("COURSE_NOTEBOOK_TIMEOUT", str(BUDGET_SECONDS))
+    started = time.monotonic()
+    grades |= _grade_corpus(tmp_path / "budget", BUDGETED)
+    print(f"{len(BUDGETED)} notebooks whose every test times out, graded {len(BUDGETED)} at a time with a budget "
+          f"of {BUDGET_SECONDS} s: {time.monotonic() - started:.0f} s")
 
     for name, (reason, evidence) in EXPECTED.items():
         student = Path(name).stem
         mine = grades[student]
-        autograded = tmp_path / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
+        root = tmp_path / ("budget" if name in BUDGETED else "main")
+        autograded = root / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
         messages = ag.failure_messages(autograded)
+        assert _hidden_tests_shown(autograded) == [], name
         assert _points(mine, before.grade_ids)[0] == _points(mine, before.grade_ids)[1], f"{name}: lost earlier points"
         assert _points(mine, damaged.grade_ids)[0] == 0, name
         assert evidence in _outputs(autograded, damaged.grade_ids + damaged.solution_ids), name
@@ -112,11 +148,13 @@ def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: 
             else:
                 assert got == 0, name
                 assert all(reason in messages[g] for g in exercise.grade_ids), f"{name}: {messages}"
-    assert (tmp_path / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
+    for name in ("enormous_output", "flood_widget_state", "flood_comm_buffers", "flood_display_data", "flood_display_metadata"):
+        assert (tmp_path / "main" / "autograded" / name / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000, name
 
-    with sqlite3.connect(tmp_path / "gradebook.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    for root in ("main", "budget"):
+        with sqlite3.connect(tmp_path / root / "gradebook.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert _kernels_left_behind() == []
 
 
