@@ -48,6 +48,9 @@ from nbgrader.preprocessors import Execute  # noqa: E402
 
 from course.grading.robust_execute import RobustExecute  # noqa: E402
 
+# It also bounds each submission as a whole: grading one notebook may take COURSE_NOTEBOOK_TIMEOUT seconds in all
+# (default 300; or set c.RobustExecute.notebook_timeout), so a notebook whose every cell waits out the cell timeout
+# costs that much, not cells × timeout; and what its kernel sends (outputs, widget state) is capped.
 c.Autograde.autograde_preprocessors = [
     RobustExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()

@@ -188,7 +188,8 @@ class RobustExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._stopped: str | None = None
-        self._received: dict[int, int] = {}  # cell index → characters the kernel sent while it ran
+        self._kept: dict[int, int] = {}  # cell index → characters of what the kernel sent that the notebook keeps
+        self._sent, self._cut = 0, set()  # all it sent; the cells whose output was cut
         self._deadline = time.monotonic() + self.notebook_timeout
         self._box: sandbox.Sandbox | None = None
         if not sandbox.enabled():
@@ -197,6 +198,9 @@ class RobustExecute(Execute):
             with sandbox.Sandbox(hide=self._hidden_folders()) as self._box:
                 nb, resources = super().preprocess(nb, resources, km)
         remove_hidden_lines(nb, hidden_lines(nb))
+        if self._cut:
+            self.log.warning("The kernel sent %s characters of output and widget state; the notebook keeps %s",
+                             f"{self._sent:,}", f"{sum(self._kept.values()):,}")
         return nb, resources
 
     def _hidden_folders(self) -> list[Path]:
@@ -216,6 +220,9 @@ class RobustExecute(Execute):
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if cell.cell_type != "code":
             return cell, resources
+        if not self._stopped and time.monotonic() >= self._deadline:
+            self._stopped = (f"not run: grading this notebook took all of its {self.notebook_timeout} s before cell "
+                             f"{index} (every cell that times out spends part of it), so nothing after it could run")
         if self._stopped:
             cell.outputs = [_error("CellNotRun", self._stopped)]
             return cell, resources
@@ -234,13 +241,9 @@ class RobustExecute(Execute):
             cell.outputs = [died] if test else [*cell.outputs, died]
             return cell, resources
         said = self._after_timeout(index) if self._cut_short else []
-        if time.monotonic() >= self._deadline and not self._stopped:
-            self._stopped = (f"not run: grading this notebook took all of its {self.notebook_timeout} s by cell "
-                             f"{index} (every cell that times out spends part of it), so nothing after it could run")
         if test:
-            said[:0] = ([_error("CellTimeoutError", f"this cell did not finish within {self._cut_short} s")]
-                        if self._cut_short else [])
-        if graded and not (self._stopped and self._cut_short):
+            said[:0] = [self._timeout_error()] if self._cut_short else []
+        if graded and not self._stopped and not (self._cut_short and time.monotonic() >= self._deadline):
             verdict = self._verdict(cell)
             if test and not self._cut_short:
                 said = scored_outputs(checks_called(cell.source), verdict.checks, self._reply)
@@ -248,6 +251,12 @@ class RobustExecute(Execute):
                 said.append(_tampered(verdict.problems))
         cell.outputs = said if test else [*cell.outputs, *said]
         return cell, resources
+
+    def _timeout_error(self) -> NotebookNode:
+        if time.monotonic() >= self._deadline:
+            return _error("CellTimeoutError", f"this cell was interrupted when the {self.notebook_timeout} s that "
+                          f"grading one notebook may take ran out")
+        return _error("CellTimeoutError", f"this cell did not finish within {self._cut_short} s")
 
     def _after_timeout(self, index: int) -> list[NotebookNode]:
         """What the grader says about a cell it interrupted: where the student's threads were, or that the
@@ -296,16 +305,17 @@ class RobustExecute(Execute):
         MAX_NOTEBOOK_OUTPUT_CHARS in all: a print loop or a widget flood must not fill the grader's memory."""
         if msg.get("msg_type") in ("status", "execute_input"):
             return super().process_message(msg, cell, cell_index)
-        used, total = self._received.get(cell_index, 0), sum(self._received.values())
         size = _message_chars(msg)
-        self._received[cell_index] = used + size
+        self._sent += size
+        used, total = self._kept.get(cell_index, 0), sum(self._kept.values())
         if used + size <= MAX_OUTPUT_CHARS and total + size <= MAX_NOTEBOOK_OUTPUT_CHARS:
+            self._kept[cell_index] = used + size
             return super().process_message(msg, cell, cell_index)
-        if used <= MAX_OUTPUT_CHARS and total <= MAX_NOTEBOOK_OUTPUT_CHARS:  # the first message over a cap
+        if cell_index not in self._cut:
+            self._cut.add(cell_index)
             what = (f"this cell sent more than {MAX_OUTPUT_CHARS:,}" if used + size > MAX_OUTPUT_CHARS
                     else f"this notebook sent more than {MAX_NOTEBOOK_OUTPUT_CHARS:,}")
             cell.outputs.append(_stream(f"\n[output cut: {what} characters of output and widget state]\n"))
-            self._received[cell_index] = MAX_OUTPUT_CHARS + 1
         return None
 
     def _get_timeout(self, cell: NotebookNode | None) -> int | None:
