@@ -221,8 +221,8 @@ class RobustExecute(Execute):
         if cell.cell_type != "code":
             return cell, resources
         if not self._stopped and time.monotonic() >= self._deadline:
-            self._stopped = (f"not run: grading this notebook took all of its {self.notebook_timeout} s before cell "
-                             f"{index} (every cell that times out spends part of it), so nothing after it could run")
+            self._stopped = (f"not run: this notebook used up its grading time ({self.notebook_timeout} s in all; "
+                             f"every cell that times out spends part of it) before cell {index}")
         if self._stopped:
             cell.outputs = [_error("CellNotRun", self._stopped)]
             return cell, resources
@@ -254,8 +254,8 @@ class RobustExecute(Execute):
 
     def _timeout_error(self) -> NotebookNode:
         if time.monotonic() >= self._deadline:
-            return _error("CellTimeoutError", f"this cell was interrupted when the {self.notebook_timeout} s that "
-                          f"grading one notebook may take ran out")
+            return _error("CellTimeoutError", f"this cell was interrupted when the notebook's grading time "
+                          f"({self.notebook_timeout} s in all) ran out")
         return _error("CellTimeoutError", f"this cell did not finish within {self._cut_short} s")
 
     def _after_timeout(self, index: int) -> list[NotebookNode]:
