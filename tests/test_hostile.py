@@ -65,6 +65,8 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "timeout_every_cell_displayhook.py": ("grading time", "CellTimeoutError"),
 }
 TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
+# Answers that score through nbgrader's own rules (a displayed number, a missing error), not by tampering.
+FORGED_SCORES = [name for name in EXPECTED if name.startswith(("score_", "suppress_"))]
 BUDGETED = [name for name in EXPECTED if name.startswith("timeout_every_cell")]
 # The budget is spent in Exercise 2 whatever the machine's load: Exercise 1 ends well within BUDGET_SECONDS,
 # and Exercise 2's four tests, each hanging outside the checks' own bounds, would take 4 × BUDGET_CELL_TIMEOUT.
@@ -164,12 +166,12 @@ def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: 
 
 
 def test_each_tampering_would_have_earned_points_without_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The control for the test above: with the sandbox and guard off, every attack scores on checks it
-    never passed (Exercise 2 has no real answer), which is what the guard takes away."""
+    """The control for the test above: with the sandbox, the guard and verdict scoring off, every attack scores
+    on checks it never passed (Exercise 2 has no real answer), which is what they take away."""
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
     monkeypatch.setenv("COURSE_ISOLATION", "off")
     damaged = ag.exercises(CHAPTER)[1]
-    grades = _grade_corpus(tmp_path, TAMPERING)
-    for name in TAMPERING:
+    grades = _grade_corpus(tmp_path, TAMPERING + FORGED_SCORES)
+    for name in TAMPERING + FORGED_SCORES:
         got, out_of = _points(grades[Path(name).stem], damaged.grade_ids)
         assert got == out_of, f"{name}: the attack did not work even without the guard ({got}/{out_of})"
