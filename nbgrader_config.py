@@ -54,6 +54,9 @@ from nbgrader.preprocessors import Execute  # noqa: E402
 from course.grading.policy_check import PolicyCheck  # noqa: E402
 from course.grading.robust_execute import RobustExecute  # noqa: E402
 
+# It also bounds each submission as a whole: grading one notebook may take COURSE_NOTEBOOK_TIMEOUT seconds in all
+# (default 300; or set c.RobustExecute.notebook_timeout), so a notebook whose every cell waits out the cell timeout
+# costs that much, not cells × timeout; and what its kernel sends (outputs, widget state) is capped.
 # Before anything runs, every cell the student wrote or changed is checked against the grading policy: a cell that
 # breaks it is not run and its exercise scores 0 (course/grading/policy.py, course/grading/policy_check.py).
 c.Autograde.autograde_preprocessors = [PolicyCheck] + [

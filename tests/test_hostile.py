@@ -1,17 +1,21 @@
 """The hostile-submission corpus: every answer in tests/hostile/ gets a clear, correct outcome in bounded
-time, leaves nothing running, and leaves the gradebook consistent.
+time, scores exactly what its honest part earns, leaves nothing running or written, shows no hidden test, and
+leaves the gradebook consistent.
 
 Each file replaces the answer to Exercise 2 of Chapter 4; Exercise 1 is answered correctly before it,
-Exercises 3 and 4 after it. The corpus is graded into real course folders by the instructor's parallel grader
-(``course.grading.parallel_grading``), with the grading policy, the sandbox and the guard on, as a grading server
-would; the answers the policy refuses only because they would harm the machine (kill or hang the kernel, leave
-processes behind) or attack the sandbox's isolation (look for a course copy or an earlier student's files, leave
-files behind, use the network) are graded with the policy off, to reach the defences behind it; the answers that reach around
-the guard (``escape_*``, refused by the policy) are graded by a test of their own. The tampering answers are
-graded once more with all of it off, to show that each attack would have earned the points it is refused.
+Exercises 3 and 4 after it. The corpus is graded in five parts (CORPORA), each into a real course folder by the
+instructor's parallel grader (``course.grading.parallel_grading``) with the sandbox and the guard on, as a
+grading server would: the answers the grading policy lets through or refuses (``checked``, ``escapes``: what
+reaches around the in-kernel guard), and, with the policy off to reach the defences behind it, the answers that
+would harm the machine or attack the sandbox's isolation, those against the grade's boundary (displayed scores,
+suppressed errors, floods, copied hidden tests), and those that spend the notebook's whole time budget. The
+tampering and forged-score answers are graded once more with all of it off, to show that each attack would have
+earned the points it is refused.
 """
 from __future__ import annotations
 
+import json
+import math
 import sqlite3
 import time
 from pathlib import Path
@@ -21,11 +25,12 @@ import pytest
 
 from course.grading import autograde as ag
 from course.grading import parallel_grading as pg
+from course.grading.robust_execute import hidden_lines
 
 # nbgrader 0.9.6 adds submissions in a way SQLAlchemy 2.1 warns about; the graders run in forks of this process.
-# The corpus's sleepers and files carry one marker, so its tests must not run beside each other.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile"),
-              pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+# The tests that look for the corpus's marker must not run beside each other (tests/test_hostile_unprivileged.py).
+MARKED_GROUP = pytest.mark.xdist_group("hostile-marked")
 
 CHAPTER = "ch04_threads"
 HOSTILE = Path(__file__).parent / "hostile"
@@ -81,27 +86,66 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "late_writer.py": (None, "a writer runs on"),
     "network_download_answer.py": (None, "no network:"),
     "network_reach_grader.py": (None, "reached 0 listening ports"),
+    # Scores come from the checks' record, not from what a test cell displays or whether its error shows.
+    "score_number_session.py": (None, "NotImplementedError: no answer"),
+    "score_number_custom_exc.py": (None, "NotImplementedError: no answer"),
+    "suppress_error_result.py": (None, "NotImplementedError: no answer"),
+    "suppress_error_custom_exc.py": (None, "NotImplementedError: no answer"),
+    # What the kernel sends is capped per cell and per notebook, widget and comm state included.
+    "flood_widget_state.py": (None, "output cut"),
+    "flood_comm_buffers.py": (None, "output cut"),
+    "flood_display_data.py": (None, "output cut"),
+    "flood_display_metadata.py": (None, "output cut"),
+    # No output shows a hidden test.
+    "copy_hidden_history.py": (None, "showed the source of a hidden test"),
+    "copy_hidden_linecache.py": (None, "showed the source of a hidden test"),
+    # Graded with a notebook budget of BUDGET_SECONDS: the rest is not run once it is spent.
+    "timeout_every_cell_compiler.py": ("grading time", "CellTimeoutError"),
+    "timeout_every_cell_displayhook.py": ("grading time", "CellTimeoutError"),
 }
 # The policy refuses these too (tests/test_policy.py); they are graded with it off, to reach the defences behind it.
 BEHIND_THE_POLICY = ["fork_storm.py", "gevent_patch_all.py", "ignores_interrupt.py", "leftovers.py", "os_exit.py",
                      "steal_course_copy.py", "steal_via_proc.py", "steal_submissions.py", "drop_answer_in_scratch.py",
                      "pick_up_leftovers.py", "late_writer.py", "network_download_answer.py", "network_reach_grader.py"]
 TAMPERING = [name for name in EXPECTED if name.startswith("tamper_")]
-ESCAPES = [name for name in EXPECTED if name.startswith("escape_")]  # graded by a test of their own
+ESCAPES = [name for name in EXPECTED if name.startswith("escape_")]
+# Answers that score through nbgrader's own rules (a displayed number, a missing error), not by tampering.
+FORGED_SCORES = [name for name in EXPECTED if name.startswith(("score_", "suppress_"))]
+# Answers against the grade's boundary (scores, floods, copied tests) and the notebook's time budget: the policy
+# refuses them too, so they are graded with it off, to reach the defences behind it.
+BOUNDARY = [name for name in EXPECTED if name.startswith(("score_", "suppress_", "flood_", "copy_hidden_"))]
+BUDGETED = [name for name in EXPECTED if name.startswith("timeout_every_cell")]
+FLOODS = ["enormous_output.py", *(name for name in EXPECTED if name.startswith("flood_"))]
+# The answers whose sleepers and files carry the corpus's marker (86413): only the corpus that holds them, and
+# the unprivileged test, look for the marker, and they share one test worker.
+MARKED = ["fork_storm.py", "leftovers.py", "late_writer.py", "drop_answer_in_scratch.py"]
+# Each corpus is graded into a course of its own (a run within pytest's time limit on a loaded machine):
+# name → (answers, grading policy on).
+CORPORA = {
+    "checked": ([n for n in EXPECTED if n not in BEHIND_THE_POLICY + ESCAPES + BOUNDARY + BUDGETED], True),
+    "behind the policy": (BEHIND_THE_POLICY, False),
+    "escapes": (ESCAPES, True),
+    "boundary": (BOUNDARY, False),
+    "budget": (BUDGETED, False),
+}
+# The budget is spent in Exercise 2 whatever the machine's load: Exercise 1 ends well within BUDGET_SECONDS,
+# and Exercise 2's four tests, each hanging outside the checks' own bounds, would take 4 × BUDGET_CELL_TIMEOUT.
+BUDGET_SECONDS, BUDGET_CELL_TIMEOUT = 90, 30
 SECONDS_PER_SUBMISSION = 90  # a generous bound on any one submission, hangs included, on a loaded 2-core machine
+JOBS = 3  # submissions graded at once
 
 
-def _grade_corpus(root: Path, names: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
-    """Submit each hostile answer as a student named after its file; grade them all, two at a time."""
-    root.mkdir()
+def _grade_corpus(root: Path, names: list[str], seconds_each: float = SECONDS_PER_SUBMISSION
+                  ) -> dict[str, dict[str, tuple[float, float]]]:
+    """Submit each hostile answer as a student named after its file; grade them all, JOBS at a time."""
     ag.make_course(CHAPTER, root)
     damaged = ag.exercises(CHAPTER)[1].solution_ids[0]
     for name in names:
         answers = ag.solution_sources(CHAPTER) | {damaged: (HOSTILE / name).read_text()}
         pg.submit(root, CHAPTER, Path(name).stem, answers)
     started = time.monotonic()
-    results = pg.grade_chapter(root, CHAPTER, jobs=2)
-    assert time.monotonic() - started < SECONDS_PER_SUBMISSION * len(names) / 2
+    results = pg.grade_chapter(root, CHAPTER, jobs=JOBS)
+    assert time.monotonic() - started < seconds_each * math.ceil(len(names) / JOBS)
     assert not [r for r in results if r.failure], pg.report(results)
     return pg.gradebook_grades(root, CHAPTER)
 
@@ -120,9 +164,9 @@ def _outputs(autograded: Path, grade_ids: list[str]) -> str:
     return "\n".join(texts)
 
 
-def _kernels_left_behind() -> list[str]:
-    """Grading kernels (and their forks) still alive though their sandbox folder is gone, and the corpus's
-    marked sleepers."""
+def _kernels_left_behind(marked: bool) -> list[str]:
+    """Grading kernels (and their forks) still alive though their sandbox folder is gone, and, if ``marked``,
+    the corpus's marked sleepers."""
     left = []
     for proc in Path("/proc").iterdir():
         try:
@@ -132,7 +176,7 @@ def _kernels_left_behind() -> list[str]:
         # A kernel's connection file, seen from inside its own filesystem (bubblewrap gives it another root).
         connection = "-f" in argv and Path(f"/proc/{proc.name}/root/{argv[argv.index('-f') + 1]}")
         orphan_kernel = "course.grading.kernel" in argv and connection and not connection.exists()
-        if orphan_kernel or "86413" in argv or "86417" in argv:
+        if orphan_kernel or (marked and ("86413" in argv or "86417" in argv)):
             left.append(f"{proc.name}: {' '.join(argv)}")
     return left
 
@@ -140,6 +184,13 @@ def _kernels_left_behind() -> list[str]:
 def _files_left_behind() -> list[str]:
     """Files the corpus's answers wrote into the machine's scratch folders (their names carry 86413)."""
     return sorted(str(p) for folder in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(folder).glob("*86413*"))
+
+
+def _hidden_tests_shown(autograded: Path) -> list[str]:
+    """Lines of hidden tests that any output of the autograded notebook shows."""
+    nb = nbformat.read(autograded, as_version=4)
+    shown = json.dumps([cell.get("outputs", []) for cell in nb.cells], ensure_ascii=False)
+    return [line for line in hidden_lines(nb) if line in shown]
 
 
 def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[str, dict[str, tuple[float, float]]]) -> None:
@@ -152,6 +203,7 @@ def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[
         mine = grades[student]
         autograded = root / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb"
         messages = ag.failure_messages(autograded)
+        assert _hidden_tests_shown(autograded) == [], name
         assert _points(mine, before.grade_ids)[0] == _points(mine, before.grade_ids)[1], f"{name}: lost earlier points"
         assert _points(mine, damaged.grade_ids)[0] == 0, name
         assert evidence in _outputs(autograded, damaged.grade_ids + damaged.solution_ids), name
@@ -162,41 +214,39 @@ def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[
             else:
                 assert got == 0, name
                 assert all(reason in messages[g] for g in exercise.grade_ids), f"{name}: {messages}"
+        if name in FLOODS:
+            assert autograded.stat().st_size < 5_000_000, name
     for root in set(graded.values()):
         with sqlite3.connect(root / "gradebook.db") as db:
             assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
             assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert _kernels_left_behind() == []
-    assert _files_left_behind() == []
+    assert _kernels_left_behind(marked=bool(set(graded) & set(MARKED))) == []
+    if set(graded) & set(MARKED):
+        assert _files_left_behind() == []
 
 
-def test_hostile_answers_cost_only_what_they_broke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("corpus", [pytest.param(c, marks=[MARKED_GROUP] if set(CORPORA[c][0]) & set(MARKED) else [])
+                                    for c in CORPORA])
+def test_hostile_answers_cost_only_what_they_broke(corpus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names, policy = CORPORA[corpus]
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
-    checked, behind = tmp_path / "checked", tmp_path / "behind"
-    names = [name for name in EXPECTED if name not in BEHIND_THE_POLICY and name not in ESCAPES]
-    grades = _grade_corpus(checked, names)
-    monkeypatch.setenv("COURSE_POLICY", "off")
-    grades |= _grade_corpus(behind, BEHIND_THE_POLICY)
-    _assert_each_costs_only_what_it_broke({name: checked for name in names} | {name: behind for name in BEHIND_THE_POLICY},
-                                          grades)
-    assert (checked / "autograded" / "enormous_output" / CHAPTER / f"{CHAPTER}.ipynb").stat().st_size < 5_000_000
-
-
-def test_what_the_guard_cannot_see_is_refused_before_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The answers that reach around the in-kernel guard (issue 14) are refused by the grading policy: their
-    exercise scores 0 with the policy's message, without running, and the others get full marks."""
-    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
-    grades = _grade_corpus(tmp_path / "course", ESCAPES)
-    _assert_each_costs_only_what_it_broke({name: tmp_path / "course" for name in ESCAPES}, grades)
+    monkeypatch.setenv("COURSE_POLICY", "on" if policy else "off")
+    seconds_each = SECONDS_PER_SUBMISSION
+    if corpus == "budget":
+        monkeypatch.setenv("COURSE_NOTEBOOK_TIMEOUT", str(BUDGET_SECONDS))
+        monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(BUDGET_CELL_TIMEOUT))
+        seconds_each = BUDGET_SECONDS + 90  # and nbgrader's own work
+    grades = _grade_corpus(tmp_path, names, seconds_each)
+    _assert_each_costs_only_what_it_broke(dict.fromkeys(names, tmp_path), grades)
 
 
 def test_each_tampering_would_have_earned_points_without_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The control for the test above: with the policy, the sandbox and the guard off (COURSE_ISOLATION=off),
-    every attack scores on checks it never passed (Exercise 2 has no real answer), which is what they take away."""
+    """The control for the test above: with the sandbox, the guard and verdict scoring off, every attack scores
+    on checks it never passed (Exercise 2 has no real answer), which is what they take away."""
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
     monkeypatch.setenv("COURSE_ISOLATION", "off")
     damaged = ag.exercises(CHAPTER)[1]
-    grades = _grade_corpus(tmp_path / "course", TAMPERING)
-    for name in TAMPERING:
+    grades = _grade_corpus(tmp_path, TAMPERING + FORGED_SCORES)
+    for name in TAMPERING + FORGED_SCORES:
         got, out_of = _points(grades[Path(name).stem], damaged.grade_ids)
         assert got == out_of, f"{name}: the attack did not work even without the guard ({got}/{out_of})"

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 import unprivileged
-from test_hostile import CELL_TIMEOUT, CHAPTER, HOSTILE, _assert_each_costs_only_what_it_broke
+from test_hostile import CELL_TIMEOUT, CHAPTER, HOSTILE, MARKED_GROUP, _assert_each_costs_only_what_it_broke
 
 from course.grading import autograde as ag
 from course.grading import parallel_grading as pg
 
-# The corpus's sleepers and files carry one marker: never beside tests/test_hostile.py.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile"),
-              pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+# The corpus's sleepers and files carry one marker: never beside the part of tests/test_hostile.py that has them.
+pytestmark = [pytest.mark.slow, MARKED_GROUP, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 # One answer of each kind that attacks isolation, and the fork storm (without root, only the user namespace
 # limits its processes): the whole corpus graded twice would not fit the suite's time.

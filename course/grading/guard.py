@@ -10,20 +10,40 @@ through a channel IPython's input hooks do not touch; a graded cell gets 0 when 
 The answer is signed with a key that only the grader and this module know (it arrives through a pipe),
 so replacing ``verdict`` does not help: an unsigned or wrongly signed answer counts as tampering. Code
 that studies this module and forges its answers from inside the kernel is not stopped; the README says so.
+
+The verdict also says how each check a test cell called ended (``arm`` wraps every public function of
+``course.checks``): the grader scores a test cell from that record, never from what the cell displayed.
+
+Everything the kernel answers is data to the grader: ``sealed`` turns a value into base64 of its JSON (a str
+whose repr is all the kernel may send back), and ``unseal`` full-matches that repr against a strict pattern,
+bounds its size, decodes and ``json.loads`` it; nothing from the kernel is ever evaluated.
 """
 from __future__ import annotations
 
+import base64
 import builtins
+import contextlib
+import functools
 import hashlib
 import hmac
 import importlib
+import inspect
 import json
 import pkgutil
+import re
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import FunctionType, ModuleType
 from typing import Any
 
-__all__ = ["arm", "expression", "read_verdict", "verdict"]
+__all__ = ["Verdict", "arm", "expression", "read_verdict", "sealed", "unseal", "verdict"]
+
+MAX_REPLY_CHARS = 4_000_000  # the longest answer the grader reads from a kernel; anything longer is no answer
+# The only text/plain a kernel's answer may be: the repr of sealed()'s str (a signature, then base64).
+_SEALED = re.compile(r"'(?:(?P<mac>[0-9a-f]{64}):)?(?P<body>[A-Za-z0-9+/]*={0,2})'")
+NO_ANSWER = "the grader's integrity check got no valid answer from the kernel (was it replaced?)"
 
 # The standard modules the checks rely on; their functions, classes and the classes' methods are watched.
 WATCHED_STDLIB = ("builtins", "threading", "_thread", "time", "queue", "multiprocessing", "concurrent.futures",
@@ -34,20 +54,56 @@ TRUSTED_HOOK_MODULES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline
 _state: dict[str, Any] = {}
 
 
+@dataclass
+class Verdict:
+    """What the guard reported: what changed in the grading machinery, and how each check called since the
+    previous verdict ended, as ``(check name, passed, exception name, message)``."""
+
+    problems: list[str]
+    checks: list[tuple[str, bool, str, str]]
+
+
 def arm(shell: Any, kernel: Any, key: bytes) -> None:
     """Import the course's modules and record the grading machinery as it is before student code runs."""
     _import_course()
+    _state.update(main=threading.get_ident(), depth=0, checks=[], originals=_record_checks())
     _state.update(shell=shell, kernel=kernel, mac=hmac.new(key, digestmod=hashlib.sha256),
                   watched=_watched(shell, kernel), hooks=_hooks(shell), bound=_bound(shell, kernel))
 
 
 def verdict(nonce: str, names: tuple[str, ...] = ()) -> str:
-    """What changed since ``arm`` (and which of ``names``, used by the next test, are shadowed), signed."""
-    problems = _changes() + _shadowed(names)
-    body = json.dumps(problems)
-    mac = _state["mac"].copy()
+    """What changed since ``arm`` (and which of ``names``, used by the next test, are shadowed), and the checks
+    called since the last verdict, sealed and signed; starts a new record of checks."""
+    checks, _state["checks"] = _state["checks"], []
+    return sealed({"problems": _changes() + _shadowed(names), "checks": checks}, _state["mac"].copy(), nonce)
+
+
+def sealed(value: Any, mac: Any = None, nonce: str = "") -> str:
+    """``value`` as the grader reads answers: base64 of its JSON, after the signature ``mac`` gives it."""
+    body = base64.b64encode(json.dumps(value).encode()).decode("ascii")
+    if mac is None:
+        return body
     mac.update(f"{nonce}\n{body}".encode())
-    return f"{mac.hexdigest()}\n{body}"
+    return f"{mac.hexdigest()}:{body}"
+
+
+def unseal(reply: Any, key: bytes | None = None, nonce: str = "") -> Any:
+    """The value in a kernel's answer to a user expression, or None unless the answer is exactly what
+    ``sealed`` makes (signed with ``key`` for ``nonce``, if given). Grader side: data only, never raises."""
+    try:
+        text = reply["data"]["text/plain"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS or not (match := _SEALED.fullmatch(text)):
+        return None
+    if key is not None:
+        expected = hmac.new(key, f"{nonce}\n{match['body']}".encode(), hashlib.sha256).hexdigest()
+        if not match["mac"] or not hmac.compare_digest(match["mac"], expected):
+            return None
+    try:
+        return json.loads(base64.b64decode(match["body"], validate=True))
+    except (ValueError, RecursionError):  # not base64, not UTF-8, not JSON, or nested past the parser's limit
+        return None
 
 
 def expression(nonce: str, names: tuple[str, ...]) -> str:
@@ -55,17 +111,75 @@ def expression(nonce: str, names: tuple[str, ...]) -> str:
     return f"__import__('course.grading.guard').grading.guard.verdict({nonce!r}, {names!r})"
 
 
-def read_verdict(key: bytes, nonce: str, reply: dict[str, Any] | None) -> list[str]:
-    """The problems a kernel reported, checked against its signature (grader side; never raises)."""
+def read_verdict(key: bytes, nonce: str, reply: Any) -> Verdict:
+    """The verdict in a kernel's answer, checked against its signature and shape (grader side; never raises):
+    anything else means the channel itself was tampered with."""
+    value = unseal(reply, key, nonce)
+    if isinstance(value, dict) and set(value) == {"problems", "checks"}:
+        problems, checks = value["problems"], value["checks"]
+        if (isinstance(problems, list) and all(isinstance(p, str) for p in problems) and isinstance(checks, list)
+                and all(_is_check_outcome(c) for c in checks)):
+            return Verdict(problems, [tuple(c) for c in checks])
+    return Verdict([NO_ANSWER], [])
+
+
+def _is_check_outcome(outcome: Any) -> bool:
+    return (isinstance(outcome, list) and len(outcome) == 4 and isinstance(outcome[1], bool)
+            and all(isinstance(outcome[i], str) for i in (0, 2, 3)))
+
+
+def _record_checks() -> dict[str, tuple[FunctionType, Any]]:
+    """Wrap every public function of ``course.checks`` so that it records how it ended; return the originals
+    with their code (a test could be silenced by replacing a wrapped function's code)."""
+    originals = {}
+    for name, module in list(sys.modules.items()):
+        if name.startswith("course.checks."):
+            for attr, value in list(vars(module).items()):
+                if isinstance(value, FunctionType) and not attr.startswith("_") and value.__module__ == name:
+                    setattr(module, attr, _recording(value))
+                    originals[f"{name}.{attr}"] = (value, value.__code__)
+    return originals
+
+
+def _recording(check: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(check):
+        @functools.wraps(check)
+        async def recorded_coroutine(*args: Any, **kwargs: Any) -> Any:
+            with _recorded(check.__name__):
+                return await check(*args, **kwargs)
+        return recorded_coroutine
+
+    @functools.wraps(check)
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        with _recorded(check.__name__):
+            return check(*args, **kwargs)
+    return recorded
+
+
+@contextlib.contextmanager
+def _recorded(name: str) -> Iterator[None]:
+    """Record how a check ended, when the test cell itself called it: an outermost call in the main thread
+    (a check that calls another, or student code in other threads calling one, records nothing)."""
+    if threading.get_ident() != _state["main"] or _state["depth"]:
+        yield
+        return
+    _state["depth"] = 1
     try:
-        text = eval(reply["data"]["text/plain"], {"__builtins__": {}})  # a str's repr, from _format_user_obj
-        mac, body = text.split("\n", 1)
-        expected = hmac.new(key, f"{nonce}\n{body}".encode(), hashlib.sha256).hexdigest()
-        if hmac.compare_digest(mac, expected):
-            return json.loads(body)
-    except Exception:  # any malformed answer means the channel itself was tampered with
-        pass
-    return ["the grader's integrity check got no valid answer from the kernel (was it replaced?)"]
+        yield
+    except BaseException as error:
+        _state["checks"].append([name, False, type(error).__name__, _message(error)])
+        raise
+    else:
+        _state["checks"].append([name, True, "", ""])
+    finally:
+        _state["depth"] = 0
+
+
+def _message(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 -- a student's exception whose __str__ fails still fails the check
+        return f"(a {type(error).__name__} whose message could not be shown)"
 
 
 def _import_course() -> None:
@@ -73,10 +187,8 @@ def _import_course() -> None:
 
     for module in pkgutil.walk_packages(course.__path__, "course."):
         if module.name != "course.__main__":
-            try:
+            with contextlib.suppress(ImportError):  # grader-side modules (nbgrader, nbclient) are not in the kernel
                 importlib.import_module(module.name)
-            except ImportError:  # grader-side modules (nbgrader, nbclient) are not installed in the kernel
-                pass
 
 
 def _watched(shell: Any, kernel: Any) -> dict[str, Any]:
@@ -139,6 +251,8 @@ def _changes() -> list[str]:
     problems += [f"{name} was set" for name, value in _bound(shell, kernel).items() if bound.get(name) is not value]
     if sys.gettrace() is not None or sys.getprofile() is not None:
         problems.append("a trace or profile function (sys.settrace / sys.setprofile) is installed")
+    problems += [f"the code of {name} was replaced" for name, (check, code) in _state["originals"].items()
+                 if check.__code__ is not code]
     return problems
 
 

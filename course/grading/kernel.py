@@ -9,8 +9,8 @@ import os
 import sys
 import threading
 
-from course.grading import guard
 from course.bounded import thread_stacks
+from course.grading import guard
 
 # Packages whose threads are the kernel's own, not the student's.
 KERNEL_PACKAGES = ("ipykernel", "IPython", "zmq", "jupyter_client", "tornado", "comm", "asyncio")

@@ -12,6 +12,17 @@ graded cell whether student code tampered with the grading machinery (a graded c
 where each of the student's threads is stuck when a cell times out, caps each cell's output, and leaves out
 the teaching demos that no exercise depends on (``course.grading.demo_cells``).
 
+Bounds hold per submission, not only per cell: the whole notebook has ``notebook_timeout`` seconds
+(``COURSE_NOTEBOOK_TIMEOUT``, default 300), after which the running cell is interrupted and every later cell
+is marked not run; everything the kernel sends (outputs of every kind, widget and comm state, metadata)
+counts against a per-cell and a per-notebook cap, and its sockets refuse any message part over
+``MAX_MESSAGE_BYTES``, so the grader's memory and the autograded notebook stay bounded whatever the kernel sends.
+
+A test cell is scored from the checks' signed record (``course.grading.guard``), not from what it displayed:
+its outputs are replaced by the first failing check's message as one error output (no traceback, which would
+show the hidden tests), or by nothing when every check it calls passed. No output of any cell may show a
+line of a hidden test; such an output is removed.
+
 nbgrader_config.py puts ``RobustExecute`` in place of ``Execute``; it reads the same ``c.Execute`` settings.
 """
 from __future__ import annotations
@@ -19,22 +30,38 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import json
+import math
 import os
+import re
 import secrets
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Integer, default
 
 from course.grading import demo_cells, guard, policy_check, sandbox
 
-__all__ = ["RobustExecute"]
+__all__ = ["RobustExecute", "scored_outputs"]
 
 ANSWER_SECONDS = 5  # how long a kernel has to answer after the interrupt that ended a timed-out cell
-MAX_OUTPUT_CHARS = 2_000_000  # per cell: beyond this, output is dropped (a print loop must not flood the grader)
+MAX_OUTPUT_CHARS = 2_000_000  # per cell: beyond this, what the kernel sends is dropped (a print loop must not flood the grader)
+MAX_NOTEBOOK_OUTPUT_CHARS = 10_000_000  # per notebook, all cells and widget state together
+MIN_MESSAGE_CHARS = 200  # what each message counts at least: a stored output costs memory however small it is
+MAX_MESSAGE_BYTES = 64 * 2**20  # the kernel's sockets refuse a message part larger than this
+RECEIVE_QUEUE = 4  # messages the grader's sockets queue before the kernel has to wait (or, for output, drop)
+MAX_MESSAGE_CHARS = 10_000  # the longest failure message a test cell shows
+HIDDEN_TESTS = re.compile(r"BEGIN HIDDEN TESTS(.*?)END HIDDEN TESTS", re.DOTALL)
+SHORTEST_SECRET = 8  # hidden-test lines shorter than this (a lone bracket) are too common to look for
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -65,19 +92,119 @@ def _names_used(source: str) -> tuple[str, ...]:
     return tuple(sorted(read - bound))
 
 
+def checks_called(source: str) -> list[str]:
+    """The checks a test cell calls, in order: its statements ``module.check(...)`` or ``await module.check(...)``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    calls = [s.value.value if isinstance(s.value, ast.Await) else s.value for s in tree.body if isinstance(s, ast.Expr)]
+    return [c.func.attr for c in calls if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)]
+
+
+def scored_outputs(expected: list[str], checks: list[tuple[str, bool, str, str]], reply: Any) -> list[NotebookNode]:
+    """What a test cell shows, from the checks' record and the kernel's execute reply: the first failing check's
+    message; else the error that stopped the cell; else an error unless exactly the checks it calls all passed."""
+    failed = next((check for check in checks if not check[1]), None)
+    if failed is not None:
+        return [_error(_ename(failed[2]), failed[3][:MAX_MESSAGE_CHARS])]
+    status = reply.get("status") if isinstance(reply, dict) else None
+    if status == "error":
+        return [_error(_ename(reply.get("ename")), str(reply.get("evalue", ""))[:MAX_MESSAGE_CHARS])]
+    ran = [check[0] for check in checks]
+    if status != "ok" or ran != expected:
+        return [_error("ChecksNotRun", f"this test was not trusted: it calls {', '.join(expected) or 'no check'}, but "
+                       f"the kernel recorded {', '.join(ran) or 'none'} ending (and replied {status!r}), so code in "
+                       f"the notebook kept its checks from running as written")]
+    return []
+
+
+def _ename(name: Any) -> str:
+    return name if isinstance(name, str) and re.fullmatch(r"[A-Za-z_][\w.]{0,99}", name) else "Error"
+
+
+def hidden_lines(nb: NotebookNode) -> set[str]:
+    """The lines of every hidden test in the notebook (as the grader has them, from the gradebook)."""
+    return {line.strip() for cell in nb.cells if cell.cell_type == "code" and is_grade(cell)
+            for block in HIDDEN_TESTS.findall(cell.source) for line in block.splitlines()[1:-1]
+            if len(line.strip()) >= SHORTEST_SECRET}
+
+
+def remove_hidden_lines(nb: NotebookNode, secrets_: set[str]) -> None:
+    """Replace every output, and drop widget state, that shows a line of a hidden test (feedback would show it)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [_stream("[output removed: it showed the source of a hidden test]\n")
+                            if _shows(output, secrets_) else output for output in cell.outputs]
+    if _shows(nb.metadata.get("widgets"), secrets_):
+        del nb.metadata["widgets"]
+
+
+def _shows(value: Any, secrets_: set[str]) -> bool:
+    return any(secret in text for text in _strings(value) for secret in secrets_)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _message_chars(msg: dict[str, Any]) -> int:
+    """What a kernel message would add to the notebook: its content and metadata as JSON, its buffers in base64."""
+    try:
+        size = len(json.dumps([msg.get("content"), msg.get("metadata")], default=str))
+    except (ValueError, RecursionError):
+        return MAX_NOTEBOOK_OUTPUT_CHARS + 1
+    return max(MIN_MESSAGE_CHARS, size + sum(4 * math.ceil(memoryview(b).nbytes / 3) for b in msg.get("buffers") or ()))
+
+
+class _BoundedClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse any message part over MAX_MESSAGE_BYTES and queue at most
+    RECEIVE_QUEUE messages, so what a kernel sends cannot fill the grader's memory before the caps see it."""
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = super()._context_default()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+        return context
+
+
 class RobustExecute(Execute):
-    """Execute cells until the kernel dies or hangs for good; then mark the rest as not run."""
+    """Execute cells until the kernel dies, hangs for good or the notebook's time is up; then mark the rest as
+    not run. Score test cells from the checks' record; bound what the kernel may send."""
+
+    notebook_timeout = Integer(help="Seconds that grading one notebook may take in all (env COURSE_NOTEBOOK_TIMEOUT); "
+                                    "then the running cell is interrupted and the rest is not run").tag(config=True)
+
+    @default("notebook_timeout")
+    def _notebook_timeout_default(self) -> int:
+        return int(os.environ.get("COURSE_NOTEBOOK_TIMEOUT", "300"))
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._stopped: str | None = None
-        self._output_chars: dict[int, int] = {}
+        self._kept: dict[int, int] = {}  # cell index → characters of what the kernel sent that the notebook keeps
+        self._sent, self._cut = 0, set()  # all it sent; the cells whose output was cut
+        self._deadline = time.monotonic() + self.notebook_timeout
         self._box: sandbox.Sandbox | None = None
         self._demos = set() if demo_cells.run_demos() else demo_cells.skippable(nb)
         sandbox.announce()
         if not sandbox.enabled():
-            return super().preprocess(nb, resources, km)
-        with sandbox.Sandbox(hide=self._hidden_folders()) as self._box:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
+        else:
+            with sandbox.Sandbox(hide=self._hidden_folders()) as self._box:
+                nb, resources = super().preprocess(nb, resources, km)
+        remove_hidden_lines(nb, hidden_lines(nb))
+        if self._cut:
+            self.log.warning("The kernel sent %s characters of output and widget state; the notebook keeps %s",
+                             f"{self._sent:,}", f"{sum(self._kept.values()):,}")
+        return nb, resources
 
     def _hidden_folders(self) -> list[Path]:
         """What the kernel must not see: the course folder (hidden tests, gradebook) and the exchange."""
@@ -88,6 +215,7 @@ class RobustExecute(Execute):
 
     def create_kernel_manager(self) -> Any:
         km = super().create_kernel_manager()
+        km.client_factory = _BoundedClient
         if self._box is not None:
             self._box.prepare(km)
         return km
@@ -98,56 +226,73 @@ class RobustExecute(Execute):
         if (refused := policy_check.refusal(resources, index)) is not None:  # the grading policy's verdict
             cell.outputs = [refused]
             return cell, resources
+        if not self._stopped and time.monotonic() >= self._deadline:
+            self._stopped = (f"not run: this notebook used up its grading time ({self.notebook_timeout} s in all; "
+                             f"every cell that times out spends part of it) before cell {index}")
         if self._stopped:
             cell.outputs = [_error("CellNotRun", self._stopped)]
             return cell, resources
         if index in self._demos:
             cell.outputs = [_stream(demo_cells.NOT_RUN_NOTE)]
             return cell, resources
-        graded = self._box is not None and cell.metadata.get("nbgrader", {}).get("grade", False)
-        if graded and (problems := self._tampering(cell)):
+        graded = self._box is not None and is_grade(cell)
+        test = graded and not is_solution(cell)
+        if graded and (problems := self._verdict(cell).problems):
             cell.outputs = [_tampered(problems)]
             return cell, resources
+        self._reply, self._cut_short = {}, 0
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._stopped = (f"not run: the kernel died while running cell {index} (os._exit, sys.exit in a "
                              f"thread, a crash or running out of memory), so nothing after it could run")
-            cell.outputs.append(_error("KernelDied", f"the kernel died while running this cell (cell {index})"))
+            died = _error("KernelDied", f"the kernel died while running this cell (cell {index})")
+            cell.outputs = [died] if test else [*cell.outputs, died]
             return cell, resources
-        if self._timed_out(cell):
-            if not self._kernel_answers():
-                self._stopped = (f"not run: cell {index} hung and ignored the interrupt, so the kernel was "
-                                 f"stopped and nothing after it could run")
-                cell.outputs.append(_error("KernelHung", "this cell did not stop when interrupted; the kernel was shut down"))
-                run_sync(self.km.shutdown_kernel)(now=True)
-                return cell, resources
-            if self._box is not None:
-                cell.outputs.append(_stream("Where each thread your code started was when the cell timed out:\n"
-                                            + self._ask("__import__('course.grading.kernel').grading.kernel.student_thread_stacks()")))
-        if graded and (problems := self._tampering(cell)):
-            cell.outputs.append(_tampered(problems))
+        said = self._after_timeout(index) if self._cut_short else []
+        if test:
+            said[:0] = [self._timeout_error()] if self._cut_short else []
+        if graded and not self._stopped and not (self._cut_short and time.monotonic() >= self._deadline):
+            verdict = self._verdict(cell)
+            if test and not self._cut_short:
+                said = scored_outputs(checks_called(cell.source), verdict.checks, self._reply)
+            if verdict.problems:
+                said.append(_tampered(verdict.problems))
+        cell.outputs = said if test else [*cell.outputs, *said]
         return cell, resources
 
-    def _tampering(self, cell: NotebookNode) -> list[str]:
-        """What the guard in the kernel reports changed in the grading machinery (signed; see course.grading.guard)."""
+    def _timeout_error(self) -> NotebookNode:
+        if time.monotonic() >= self._deadline:
+            return _error("CellTimeoutError", f"this cell was interrupted when the notebook's grading time "
+                          f"({self.notebook_timeout} s in all) ran out")
+        return _error("CellTimeoutError", f"this cell did not finish within {self._cut_short} s")
+
+    def _after_timeout(self, index: int) -> list[NotebookNode]:
+        """What the grader says about a cell it interrupted: where the student's threads were, or that the
+        kernel ignored the interrupt (then it is shut down and the rest is not run)."""
+        if not self._kernel_answers():
+            self._stopped = (f"not run: cell {index} hung and ignored the interrupt, so the kernel was "
+                             f"stopped and nothing after it could run")
+            run_sync(self.km.shutdown_kernel)(now=True)
+            return [_error("KernelHung", "this cell did not stop when interrupted; the kernel was shut down")]
+        if self._box is None:
+            return []
+        stacks = guard.unseal(self._ask_raw("__import__('course.grading.guard').grading.guard.sealed(__import__("
+                                            "'course.grading.kernel').grading.kernel.student_thread_stacks())"))
+        return [_stream("Where each thread your code started was when the cell timed out:\n"
+                        + (stacks if isinstance(stacks, str) else "(the kernel did not say)"))]
+
+    def _verdict(self, cell: NotebookNode) -> guard.Verdict:
+        """What the guard in the kernel reports (signed; see course.grading.guard): what changed in the grading
+        machinery, and how the checks called since its previous report ended."""
         nonce = secrets.token_hex(8)
-        reply = self._ask_raw(guard.expression(nonce, _names_used(cell.source)))
-        return guard.read_verdict(self._box.key, nonce, reply)
+        return guard.read_verdict(self._box.key, nonce, self._ask_raw(guard.expression(nonce, _names_used(cell.source))))
 
-    def _ask(self, expression: str) -> str:
-        """The text of ``expression`` evaluated in the kernel, or why there is none."""
-        reply = self._ask_raw(expression)
-        try:
-            return ast.literal_eval(reply["data"]["text/plain"])
-        except Exception:
-            return "(the kernel did not say)"
-
-    def _ask_raw(self, expression: str) -> dict[str, Any] | None:
+    def _ask_raw(self, expression: str) -> Any:
         """Evaluate ``expression`` as a user expression: IPython's input hooks never see it."""
         return run_sync(self._async_ask_raw)(expression)
 
-    async def _async_ask_raw(self, expression: str) -> dict[str, Any] | None:
+    async def _async_ask_raw(self, expression: str) -> Any:
         msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"x": expression})
         with contextlib.suppress(Exception):  # no answer in time: the caller treats None as "no answer"
             async with asyncio.timeout(ANSWER_SECONDS * 2):
@@ -157,20 +302,40 @@ class RobustExecute(Execute):
                         return msg["content"].get("user_expressions", {}).get("x")
         return None
 
-    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
-        """Keep a cell's output under MAX_OUTPUT_CHARS: a print loop must not flood the grader's memory."""
-        size = len(str(msg.get("content", {}).get("text", ""))) + len(str(msg.get("content", {}).get("data", "")))
-        used = self._output_chars.get(cell_index, 0)
-        self._output_chars[cell_index] = used + size
-        if used + size <= MAX_OUTPUT_CHARS:
-            return super().output(outs, msg, display_id, cell_index)
-        if used <= MAX_OUTPUT_CHARS:
-            outs.append(_stream(f"\n[output cut: this cell printed more than {MAX_OUTPUT_CHARS:,} characters]\n"))
+    def on_cell_executed(self, **kwargs: Any) -> None:
+        """Keep the kernel's execute reply: a test cell's score weighs it against the checks' record."""
+        content = kwargs["execute_reply"].get("content")
+        self._reply = content if isinstance(content, dict) else {}
+        with contextlib.suppress(Exception):  # nbgrader's display of the reply's error; a malformed one shows nothing
+            super().on_cell_executed(**kwargs)
+
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> Any:
+        """Keep what the kernel sends (outputs, widget state, display updates) under MAX_OUTPUT_CHARS per cell and
+        MAX_NOTEBOOK_OUTPUT_CHARS in all: a print loop or a widget flood must not fill the grader's memory."""
+        if msg.get("msg_type") in ("status", "execute_input"):
+            return super().process_message(msg, cell, cell_index)
+        size = _message_chars(msg)
+        self._sent += size
+        used, total = self._kept.get(cell_index, 0), sum(self._kept.values())
+        if used + size <= MAX_OUTPUT_CHARS and total + size <= MAX_NOTEBOOK_OUTPUT_CHARS:
+            self._kept[cell_index] = used + size
+            return super().process_message(msg, cell, cell_index)
+        if cell_index not in self._cut:
+            self._cut.add(cell_index)
+            what = (f"this cell sent more than {MAX_OUTPUT_CHARS:,}" if used + size > MAX_OUTPUT_CHARS
+                    else f"this notebook sent more than {MAX_NOTEBOOK_OUTPUT_CHARS:,}")
+            cell.outputs.append(_stream(f"\n[output cut: {what} characters of output and widget state]\n"))
         return None
 
-    def _timed_out(self, cell: NotebookNode) -> bool:
-        ename = self.error_on_timeout.get("ename") if self.error_on_timeout else None
-        return any(o.get("output_type") == "error" and o.get("ename") == ename for o in cell.outputs)
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        """The cell timeout, shortened to what is left of the notebook's time."""
+        left = max(1, math.ceil(self._deadline - time.monotonic()))
+        timeout = super()._get_timeout(cell)
+        return left if timeout is None else min(timeout, left)
+
+    async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> Any:
+        self._cut_short = timeout
+        return await super()._async_handle_timeout(timeout, cell)
 
     def _kernel_answers(self) -> bool:
         """Whether the kernel, after the interrupt, replies to a kernel_info request in time."""
