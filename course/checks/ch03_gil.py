@@ -60,7 +60,7 @@ from course.processes import Started, call_watched, default_start_method, start_
 
 SECONDS = 5  # bound on a call that only thinks
 RUNNING_SECONDS = 60  # bound on a call that starts processes (spawn is slow on a loaded machine)
-PATIENCE = 5.0  # how long a fake waits for the company it needs before it gives up (only wrong answers wait)
+PATIENCE = 10.0  # how long a fake waits for the company it needs before it gives up (only wrong answers wait)
 
 _KEEPS = "Does one call of {name} hold the GIL while it works, or let go of it?"
 TOOLS: dict[Callable[..., Any], tuple[str, str]] = {
@@ -357,7 +357,7 @@ def crunch_all_runs_in_processes(crunch_all: Callable[..., Any], count: int = 8,
         _run_recorded(crunch_all, method, count)
 
 
-def crunch_all_runs_under_every_start_method(crunch_all: Callable[..., Any], count: int = 8) -> None:
+def crunch_all_runs_under_every_start_method(crunch_all: Callable[..., Any], count: int = 3) -> None:
     """The same, with spawn, forkserver and fork as the default start method in turn."""
     crunch_all_runs_in_processes(crunch_all, count, start_methods())
 
