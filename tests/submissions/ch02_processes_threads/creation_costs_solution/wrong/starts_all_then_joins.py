@@ -11,11 +11,12 @@ def creation_costs(kind, count):
     workers, begins = [], []
     for _ in range(count):
         begins.append(time.perf_counter())
-        worker = threading.Thread(target=nothing) if kind == "thread" else multiprocessing.get_context(kind).Process(target=nothing)
+        make = threading.Thread if kind == "thread" else multiprocessing.get_context(kind).Process
+        worker = make(target=nothing)
         worker.start()
         workers.append(worker)
     costs = []
-    for worker, begin in zip(workers, begins):
+    for worker, begin in zip(workers, begins, strict=True):
         worker.join()
         costs.append(time.perf_counter() - begin)
     return costs

@@ -6,7 +6,7 @@ def fetch_all(urls, fetch):
     """``fetch(url)`` for every URL, the waits overlapping in threads; the pages in the order of ``urls``."""
     distinct = list(dict.fromkeys(urls))
     with ThreadPoolExecutor(max_workers=16) as pool:
-        pages = dict(zip(distinct, pool.map(fetch, distinct)))
+        pages = dict(zip(distinct, pool.map(fetch, distinct), strict=True))
     return [pages[url] for url in urls]
 
 
