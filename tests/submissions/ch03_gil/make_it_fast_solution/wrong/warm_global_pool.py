@@ -1,4 +1,4 @@
-# wrong: keeps one process pool, started and warmed up when the cell runs, for every call: never shut down, blind to the start method
+# wrong: one process pool for every call, started and warmed up when the cell runs: never shut down, blind to the start method
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 POOL = ProcessPoolExecutor()
