@@ -6,7 +6,7 @@ Chapter 3 states nothing about speed that a cell does not measure, so the measur
   work runs; how late its ticks come shows when that work hands the GIL over (at every switch interval,
   only when a long C call returns, or not at all because it let go of the GIL), and the convoy effect.
 - ``speedups`` times the same items on warm pools of threads or processes against a plain loop.
-- ``gil_status`` says what the running interpreter is: a GIL build, or a free-threaded one (PEP 703).
+- ``gil_enabled`` / ``gil_status`` say what the running interpreter is: a GIL build, or a free-threaded one (PEP 703).
 """
 from __future__ import annotations
 
@@ -27,8 +27,14 @@ from course.processes import best_time, usable_cores
 if TYPE_CHECKING:  # matplotlib is imported only when drawing: child processes import this module too.
     from matplotlib.axes import Axes
 
-__all__ = ["usable_cores", "gil_status", "switch_interval", "tick_gaps", "in_process", "warm_pool", "speedups",
+__all__ = ["usable_cores", "gil_enabled", "gil_status", "switch_interval", "tick_gaps", "in_process", "warm_pool", "speedups",
            "plot_speedups", "BUSY"]
+
+
+def gil_enabled() -> bool:
+    """Whether this interpreter runs with the GIL right now: always before 3.13, ``sys._is_gil_enabled()`` after."""
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return True if is_enabled is None else bool(is_enabled())
 
 
 def gil_status() -> str:

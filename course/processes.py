@@ -11,6 +11,8 @@ Chapter 5's cells and checks need for that:
   ``every_process_joined``: the exact version, with no grace period, that also fails on a process that
   ended but was never joined;
 - ``StartProbe``: a task wrapper that shows which start method really started the workers;
+- ``watched_workers`` / ``call_watched``: a record of every thread and process a call starts (how each
+  process really started, when each was started and joined), and an exact, immediate leftover check on it;
 - ``default_start_method`` / ``start_methods``: run code under fork, spawn and forkserver in turn;
 - ``Witness``, ``ForcedRaceValue`` and ``ForcedHandoffValue``: make "ran in parallel" and "loses an update" certain, not lucky,
   as ``course.amplify`` does for threads;
@@ -28,6 +30,7 @@ import linecache
 import multiprocessing
 import multiprocessing.forkserver
 import multiprocessing.pool
+import multiprocessing.process
 import multiprocessing.resource_tracker
 import os
 import pickle
@@ -35,21 +38,22 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_for_connections
 from pathlib import Path
 from typing import Any
 
-from course.bounded import TookTooLong, call_within
+from course.bounded import LeftoverThreads, TookTooLong, call_own_work, call_within
 from course.workloads import started_by
 
-__all__ = ["ForcedHandoffValue", "ForcedRaceValue", "LeftoverProcesses", "StartProbe", "every_process_joined",
-           "live_pids", "Outcome", "Witness", "best_time", "default_start_method",
-           "importable", "no_leftover_processes", "run_in_children", "run_script", "start_methods", "usable_cores"]
+__all__ = ["ForcedHandoffValue", "ForcedRaceValue", "LeftoverProcesses", "Outcome", "StartProbe", "Started", "Witness",
+           "best_time", "call_watched", "default_start_method", "every_process_joined", "importable", "live_pids",
+           "no_leftover_processes", "run_in_children", "run_script", "start_methods", "usable_cores", "watched_workers"]
 
 
 # --------------------------------------------------------------------------- start methods and cores
@@ -216,7 +220,7 @@ def run_in_children(ctx: Any, fn: Callable[..., Any], arg_tuples: list[tuple], s
             children[i].join(max(1.0, deadline - time.monotonic()))
     _stop_all(children)
     outcomes = []
-    for i, (child, reader) in enumerate(zip(children, readers)):
+    for i, (child, reader) in enumerate(zip(children, readers, strict=True)):
         if i not in reports and reader.poll(0):  # it reported while another child's failure was handled
             with contextlib.suppress(EOFError):  # (EOF: it was stopped before it could)
                 reports[i] = reader.recv()
@@ -440,6 +444,112 @@ class StartProbe:
         the fork server and the resource tracker: call it in the process that made the probe."""
         listed = (Path(self.folder, name).read_text().split() for name in os.listdir(self.folder))
         return {int(pid) for pids in listed for pid in pids} - _helpers()
+
+
+# --------------------------------------------------------------------------- a record of what a call starts
+
+@dataclass
+class Started:
+    """One thread or process started inside ``watched_workers``.
+
+    ``kind`` is "thread", or the start method the process really ran under (the method of the Popen that
+    started it: a ``multiprocessing.Process`` follows the default, a context's Process its context).
+    ``started`` and ``joined`` are ``time.perf_counter()`` just before ``start()`` and just after a
+    ``join()`` that returned with it ended.
+    """
+
+    worker: Any
+    target: Any
+    kind: str
+    started: float
+    joined: float | None = None
+
+    def ended_and_joined(self) -> bool:
+        """A thread: a join() returned with it ended. A process: its parent has collected its exit status
+        (join(), or a poll by is_alive() or exitcode, as a pool does), which an ended process still waits for."""
+        if self.kind == "thread":
+            return self.joined is not None
+        popen = self.worker._popen
+        return popen is None or popen.returncode is not None  # read, not polled: looking must not reap it
+
+
+@contextlib.contextmanager
+def watched_workers() -> Iterator[list[Started]]:
+    """Record every thread and process whose start() is called inside the block, in the order of the calls.
+
+    The start() and join() of ``threading.Thread`` and of multiprocessing's processes are wrapped for the
+    block (pools and executors start and join theirs through them too) and restored after it.
+    """
+    records: list[Started] = []
+    by_worker: dict[int, Started] = {}
+    classes = (threading.Thread, multiprocessing.process.BaseProcess)
+    originals = {cls: (cls.start, cls.join) for cls in classes}
+
+    def wrap(start: Callable[..., Any], join: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        def watched_start(self: Any) -> None:
+            began = time.perf_counter()
+            target = getattr(self, "_target", None)  # a Thread forgets its target once it has run
+            start(self)
+            kind = "thread" if isinstance(self, threading.Thread) else self._popen.method
+            by_worker[id(self)] = record = Started(self, target, kind, began)
+            records.append(record)
+
+        def watched_join(self: Any, timeout: float | None = None) -> None:
+            join(self, timeout)
+            record = by_worker.get(id(self))
+            if record is not None and record.worker is self and not self.is_alive():
+                record.joined = time.perf_counter()
+
+        return watched_start, watched_join
+
+    for cls, (start, join) in originals.items():
+        cls.start, cls.join = wrap(start, join)
+    try:
+        yield records
+    finally:
+        for cls, (start, join) in originals.items():
+            cls.start, cls.join = start, join
+
+
+# multiprocessing's own helper threads: a Queue's feeder thread lives as long as its queue, and ends when the
+# queue is closed or collected, which is multiprocessing's business, not the student's.
+_QUEUE_THREADS = ("QueueFeederThread",)
+
+
+def call_watched(seconds: float, fn: Callable[..., Any], *args: Any,
+                 forbidden: Sequence[Callable[..., Any]] = ()) -> tuple[Any, list[Started]]:
+    """``call_own_work(seconds, forbidden, fn, *args)``, and the record of every thread and process it started;
+    fail at once if one of them has not ended and been joined when ``fn`` returns.
+
+    The record is taken in the thread that makes the call, so it holds what ``fn`` started and not the
+    checker's own helper thread. The look is immediate and exact, with no grace: a thread counts as finished
+    only if a join() returned with it ended, a process only if its exit status has been collected, so the
+    verdict cannot depend on whether something left running happened to end in the meantime. Processes
+    started other than through multiprocessing are caught by ``no_leftover_processes(grace=0)``, which also
+    stops whatever is left when ``fn`` fails or runs out of time.
+    """
+    records: list[Started] = []
+
+    @functools.wraps(fn)
+    def watched(*args: Any) -> Any:
+        with watched_workers() as started:
+            try:
+                result = fn(*args)
+            finally:
+                records.extend(started)
+        left = [s for s in records if not s.ended_and_joined() and s.worker.name not in _QUEUE_THREADS]
+        if left:
+            names = ", ".join(f"{s.kind} {s.worker.name!r}" for s in left)
+            error = LeftoverThreads if all(s.kind == "thread" for s in left) else LeftoverProcesses
+            raise error(
+                f"{len(left)} of the threads and processes your code started had not ended and been joined when "
+                f"it returned ({names}). Join every thread and process you start before you return; around a "
+                f"pool, a `with` block does it (a pool left open, or shut down with wait=False, does not)."
+            )
+        return result
+
+    with no_leftover_processes(grace=0):
+        return call_own_work(seconds, list(forbidden), watched, *args), records
 
 
 # --------------------------------------------------------------------------- certainty instead of luck

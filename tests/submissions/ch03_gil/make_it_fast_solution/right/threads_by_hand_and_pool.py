@@ -1,4 +1,4 @@
-# right: one thread per URL writing into its own slot; a multiprocessing.Pool with the spawn start method
+# right: one thread per URL writing into its own slot; a multiprocessing.Pool with the default start method
 import multiprocessing
 import threading
 
@@ -20,5 +20,5 @@ def fetch_all(urls, fetch):
 
 def crunch_all(work, items):
     """``work(item)`` for every item, computed in a pool of processes; the results in the order of ``items``."""
-    with multiprocessing.get_context("spawn").Pool() as pool:
+    with multiprocessing.Pool() as pool:
         return pool.map(work, items)
