@@ -16,6 +16,7 @@ import multiprocessing.pool
 import sys
 import sysconfig
 import threading
+import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib.util import find_spec
@@ -93,7 +94,7 @@ def tick_gaps(busy: Callable[..., Any], *args: Any, nap: float = 0.001) -> list[
         time.sleep(5 * nap)  # the tick that ends the last gap
         stop.set()
         thread.join()
-    return [later - earlier for earlier, later in zip(ticks, ticks[1:]) if later >= began and earlier <= ended]
+    return [later - earlier for earlier, later in itertools.pairwise(ticks) if later >= began and earlier <= ended]
 
 
 BUSY: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
