@@ -5,6 +5,64 @@ Each public function checks one property, bounds every call into student code in
 Races and deadlocks are searched for under course.interleave's scheduler, which runs the threads one at
 a time and chooses who goes next, so a verdict is a property of the code, the same on every run and
 under any load; a failure shows the schedule that breaks the code and the call that replays it.
+Leftover threads are looked for the moment a call returns (no grace window).
+
+What each statement requires, and the check that enforces it:
+
+Exercise 1, class SafeCounter
+| requirement                                                   | check                                        |
+|---------------------------------------------------------------|----------------------------------------------|
+| a new counter's value is 0                                    | counter_counts_correctly, ..._forced_race    |
+| value is an int                                               | counter_counts_correctly (_counter_value)    |
+| increment() adds one: many threads give the exact total       | counter_counts_correctly (4×2000, 8×5000)    |
+| no update is ever lost, in any interleaving (one lock, made   | counter_survives_forced_race (2×2 complete,  |
+|   once, held around the whole read-modify-write)              |   3×2; switches at every int read and write) |
+
+Exercise 2, run_pipeline(items, worker, n_consumers=3, maxsize=2)
+| requirement                                                   | check                                        |
+|---------------------------------------------------------------|----------------------------------------------|
+| returns a list with worker(item) once per item, any order     | pipeline_processes_every_item_once           |
+| any items: None, 0, '', False, (), and plausible sentinels    | pipeline_processes_every_item_once           |
+|   ('STOP', 'DONE', -1, Ellipsis, b'', [] ...)                 |   (_LOOKALIKES), ..._works_in_every_schedule |
+| items from any iterable: a list, a generator, a slow one      | ..._every_item_once, ..._stops_without_poll. |
+| a producer puts the items one by one on a Queue(maxsize)      | pipeline_applies_back_pressure (3 sizes)     |
+| n_consumers threads take items and call worker concurrently   | pipeline_consumers_run_concurrently (3, 4)   |
+| consumers block in get(): no qsize()/empty()/get_nowait/      | pipeline_stops_without_polling (queue spy,   |
+|   get(timeout) polling, no busy loop                          |   virtual time)                              |
+| each consumer stops at a sentinel; returns as the last item   | pipeline_stops_without_polling (no lag),     |
+|   is done, in every schedule, without hanging                 |   pipeline_works_in_every_schedule           |
+| on return every thread it started has finished                | ..._every_item_once, ..._run_concurrently    |
+|                                                               |   (grace 0), ..._works_in_every_schedule     |
+| the sentinel is tested with `is`                              | (only through its effects: lookalike items)  |
+
+Exercise 3, class ThreadPool(max_workers)
+| requirement                                                   | check                                        |
+|---------------------------------------------------------------|----------------------------------------------|
+| submit(fn, *args, **kwargs).result() returns the value        | pool_returns_results                         |
+| result() re-raises the task's exception                       | pool_returns_results (ValueError)            |
+| result(timeout) raises TimeoutError while the task runs       | pool_returns_results (_result_honours_time.) |
+| map(fn, iterable) gives the results in input order            | pool_returns_results                         |
+| never more than max_workers tasks at once; max_workers        | pool_respects_max_workers (2, 3, 5)          |
+|   blocking tasks do overlap                                   |                                              |
+| the same max_workers threads run task after task; a task      | pool_reuses_its_workers (2, 3)               |
+|   that raises does not cost a worker; tasks not on the caller |                                              |
+| built from threading and queue, not ThreadPoolExecutor        | pool_reuses_its_workers (threads' targets)   |
+| an idle pool blocks instead of spinning or polling            | pool_idles_without_burning_cpu               |
+| no lost wake-up: every schedule gives every result at once    | pool_works_in_every_schedule                 |
+| shutdown(wait=True) returns after every task has run and      | pool_shuts_down_cleanly (grace 0)            |
+|   every worker has exited                                     |                                              |
+| submit after shutdown raises RuntimeError                     | pool_shuts_down_cleanly                      |
+| `with ThreadPool(n) as pool:` gives the pool, shuts down      | pool_is_a_context_manager (grace 0)          |
+|   waiting at the end                                          |                                              |
+
+Exercise 4, transfer(source, target, amount)
+| requirement                                                   | check                                        |
+|---------------------------------------------------------------|----------------------------------------------|
+| moves amount from source to target                            | transfer_moves_money_atomically (70/130)     |
+| balances change only while both accounts' own locks are held  | transfer_moves_money_atomically (audited)    |
+| no transfer lost or money made under concurrency: opposite    | transfer_moves_money_atomically (100/100),   |
+|   transfers of equal sums leave the balances as they were     |   transfer_never_deadlocks (every schedule)  |
+| no deadlock when a→b and b→a run at once, in any schedule     | transfer_never_deadlocks                     |
 """
 from __future__ import annotations
 
@@ -164,12 +222,15 @@ def _call_pipeline(run_pipeline: Callable[..., Any], *args: Any, **kwargs: Any) 
     return list(results)
 
 
+_LOOKALIKES = ("STOP", "stop", "DONE", "END", "sentinel", -1, Ellipsis, b"", [])  # plausible sentinels
+
+
 @_on_virtual_time
 def pipeline_processes_every_item_once(run_pipeline: Callable[..., Any]) -> None:
     """Every item, falsy ones included, is processed exactly once, from a list and from a generator."""
-    items = [0, None, "", False, 0.0, (), "x", 1, 1, 2] + list(range(10, 30))
+    items = [0, None, "", False, 0.0, (), "x", 1, 1, 2, *_LOOKALIKES] + list(range(10, 30))
     for source, label in ((lambda: list(items), "a list"), (lambda: (i for i in items), "a generator")):
-        with no_leftover_threads():
+        with no_leftover_threads(grace=0):
             results = _call_pipeline(run_pipeline, source(), lambda x: ("seen", x), n_consumers=3, maxsize=2)
         got = sorted(_key(r[1]) if isinstance(r, tuple) and len(r) == 2 else _key(r) for r in results)
         want = sorted(_key(i) for i in items)
@@ -196,7 +257,7 @@ def pipeline_consumers_run_concurrently(run_pipeline: Callable[..., Any], n_cons
             alone.append(threading.current_thread().name)
         return item
 
-    with no_leftover_threads():
+    with no_leftover_threads(grace=0):
         _call_pipeline(run_pipeline, list(range(n_consumers)), worker, n_consumers=n_consumers, maxsize=2)
     assert not alone, (
         f"With n_consumers={n_consumers}, {n_consumers} slow worker calls should run at the same time, "
@@ -362,9 +423,16 @@ def pipeline_works_in_every_schedule(run_pipeline: Callable[..., Any], n_consume
             got = record.get("result")
             if got is None or sorted(map(_key, got)) != sorted(map(_key, items)):
                 return f"run_pipeline({items}, ...) returned {got}, not one result per item"
+            if record["alive"]:
+                return f"run_pipeline returned while threads it started were still running ({', '.join(record['alive'])})"
             return _no_waiting(record, "run_pipeline")
 
-        body = lambda: list(run_pipeline(list(items), lambda x: x, n_consumers=n_consumers, maxsize=maxsize))  # noqa: E731
+        def body() -> list[Any]:
+            before = set(threading.enumerate())
+            results = list(run_pipeline(list(items), lambda x: x, n_consumers=n_consumers, maxsize=maxsize))
+            record["alive"] = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+            return results
+
         return {"main": _timed(body, record)}, verdict
 
     found = _search(scenario, (run_pipeline,), schedule, max_runs=80)
@@ -381,6 +449,21 @@ def _pool(ThreadPool: type, max_workers: int) -> Any:
 
 def _shutdown(pool: Any) -> None:
     call_within(SECONDS, pool.shutdown, wait=True)
+
+
+def _result_honours_timeout(pool: Any) -> None:
+    """result(timeout=0.1) of a task that is still running raises TimeoutError instead of waiting on."""
+    gate = threading.Event()
+    waiting = pool.submit(gate.wait)
+    try:
+        call_within(SECONDS, waiting.result, timeout=0.1)
+    except TimeoutError:
+        pass
+    else:
+        raise AssertionError("result(timeout=0.1) of a task still running should raise TimeoutError.")
+    finally:
+        gate.set()
+    assert call_within(SECONDS, waiting.result) is True, "result() of a finished task should be its return value."
 
 
 @_on_virtual_time
@@ -400,6 +483,7 @@ def pool_returns_results(ThreadPool: type) -> None:
                 pass
             else:
                 raise AssertionError("result() of a task that raised ValueError should re-raise that ValueError.")
+            _result_honours_timeout(pool)
             numbers = list(range(20))
             mapped = call_within(SECONDS, lambda: list(pool.map(lambda x: (time.sleep(0.001 * (x % 3)), x * x)[1], numbers)))
             assert mapped == [x * x for x in numbers], f"map(f, items) should give results in input order, got {mapped}."
@@ -528,7 +612,7 @@ def pool_shuts_down_cleanly(ThreadPool: type) -> None:
         time.sleep(0.05)
         done.append(i)
 
-    with no_leftover_threads(grace=0.2):
+    with no_leftover_threads(grace=0):
         pool = _pool(ThreadPool, 2)
         for i in range(6):
             pool.submit(slow, i)
@@ -550,7 +634,7 @@ def pool_shuts_down_cleanly(ThreadPool: type) -> None:
 def pool_is_a_context_manager(ThreadPool: type) -> None:
     """`with ThreadPool(n) as pool:` returns the pool and shuts it down, waiting, at the end."""
     done: list[int] = []
-    with no_leftover_threads(grace=0.2):
+    with no_leftover_threads(grace=0):
 
         def use() -> None:
             with ThreadPool(2) as pool:
@@ -654,6 +738,11 @@ def transfer_moves_money_atomically(transfer: Callable[..., Any]) -> None:
     assert not errors, f"transfer raised {errors[0]!r}."
     total = sum(acc.balance for acc in accounts)
     assert total == 200, f"After concurrent transfers the total is {total}, not 200: money was created or lost."
+    balances = [acc.balance for acc in accounts]
+    assert balances == [100, 100], (
+        f"200 transfers of 7 each way should leave 100/100, got {balances[0]}/{balances[1]}: a transfer was lost "
+        f"(read the balances only while holding both locks)."
+    )
     violations = accounts[0].violations
     assert not violations, (
         "A balance changed while its thread did not hold BOTH accounts' locks "
@@ -674,8 +763,10 @@ def transfer_never_deadlocks(transfer: Callable[..., Any], rounds: int = 2, sche
             return lambda: [transfer(source, target, 7) for _ in range(rounds)] and None
 
         def verdict() -> str | None:
-            total = a.balance + b.balance
-            return None if total == 200 else f"transfers in opposite directions left {total} in all, not 200"
+            balances = (a.balance, b.balance)
+            return None if balances == (100, 100) else (
+                f"as many transfers of 7 each way left {balances[0]}/{balances[1]}, not 100/100: money was created, "
+                f"lost, or a transfer undone")
 
         return {"transfer 0→1": move(a, b), "transfer 1→0": move(b, a)}, verdict
 
