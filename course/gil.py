@@ -11,12 +11,12 @@ Chapter 3 states nothing about speed that a cell does not measure, so the measur
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import multiprocessing.pool
 import sys
 import sysconfig
 import threading
-import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib.util import find_spec

@@ -53,7 +53,7 @@ from course.grading import demo_cells, guard, policy_check, sandbox
 
 __all__ = ["RobustExecute", "scored_outputs"]
 
-ANSWER_SECONDS = 5  # how long a kernel has to answer after the interrupt that ended a timed-out cell
+ANSWER_SECONDS = 10  # how long a kernel has to answer after the interrupt that ended a timed-out cell (a loaded machine)
 MAX_OUTPUT_CHARS = 2_000_000  # per cell: beyond this, what the kernel sends is dropped (a print loop must not flood the grader)
 MAX_NOTEBOOK_OUTPUT_CHARS = 10_000_000  # per notebook, all cells and widget state together
 MIN_MESSAGE_CHARS = 200  # what each message counts at least: a stored output costs memory however small it is
