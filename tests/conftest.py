@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,16 @@ CHAPTERS = [c for c in ag.chapters() if c in os.environ.get("COURSE_TEST_CHAPTER
 
 # nbgrader and jupyter find their helpers (alembic, kernels) through PATH.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+@pytest.fixture
+def open_course() -> Iterator[Path]:
+    """An empty course folder that everyone may read (under /tmp, mode 755): the sandbox's user and the
+    unprivileged grader can reach it (a test's tmp_path lies under a folder only root may enter)."""
+    root = Path(tempfile.mkdtemp(prefix="open-course-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -7,9 +7,6 @@ with nothing left behind, as when root grades them.
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,16 +24,8 @@ pytestmark = [pytest.mark.slow, MARKED_GROUP, pytest.mark.filterwarnings("ignore
 NAMES = ["steal_course_copy.py", "pick_up_leftovers.py", "late_writer.py", "network_reach_grader.py", "fork_storm.py"]
 
 
-@pytest.fixture
-def course() -> Iterator[Path]:
-    """A course folder the unprivileged grader can reach (pytest's course is under a folder only root may enter)."""
-    root = Path(tempfile.mkdtemp(prefix="unprivileged-course-"))
-    root.chmod(0o755)
-    yield root
-    shutil.rmtree(root)
-
-
-def test_isolation_attacks_fail_for_an_unprivileged_grader(course: Path) -> None:
+def test_isolation_attacks_fail_for_an_unprivileged_grader(open_course: Path) -> None:
+    course = open_course
     ag.make_course(CHAPTER, course)
     damaged = ag.exercises(CHAPTER)[1].solution_ids[0]
     for name in NAMES:

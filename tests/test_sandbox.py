@@ -10,12 +10,10 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,15 +79,6 @@ print("PROBE" + json.dumps({{
     "raise_memory_limit": raise_memory_limit(),
 }}))
 """
-
-
-@pytest.fixture
-def open_course() -> Iterator[Path]:
-    """An empty course folder that everyone may read (under /tmp, mode 755), so only the sandbox protects it."""
-    root = Path(tempfile.mkdtemp(prefix="open-course-"))
-    root.chmod(0o755)
-    yield root
-    shutil.rmtree(root)
 
 
 @pytest.fixture
