@@ -45,7 +45,7 @@ class CellGrade:
 
 @dataclass
 class Exercise:
-    """An ``## Exercise`` section of a chapter and the grade cells that belong to it."""
+    """An ``## Exercise`` or ``## Checkpoint`` section of a chapter and the grade cells that belong to it."""
 
     title: str
     grade_ids: list[str] = field(default_factory=list)
@@ -83,11 +83,15 @@ def source_notebook(chapter: str) -> Path:
     return path
 
 
+SECTION = re.compile(r"##\s+((?:Exercise|Checkpoint)\b.*)")
+
+
 def exercises(chapter: str) -> list[Exercise]:
-    """The exercises of a chapter, in order: each ``## Exercise`` heading and the grade cells after it."""
+    """The exercises of a chapter, in order: each ``## Exercise`` or ``## Checkpoint`` heading (``SECTION``) and the
+    grade cells after it."""
     found: list[Exercise] = []
     for cell in nbformat.read(source_notebook(chapter), as_version=4).cells:
-        if cell.cell_type == "markdown" and (m := re.match(r"##\s+(Exercise\b.*)", cell.source)):
+        if cell.cell_type == "markdown" and (m := SECTION.match(cell.source)):
             found.append(Exercise(m.group(1).strip()))
         meta = cell.metadata.get("nbgrader", {})
         if found and meta.get("grade"):

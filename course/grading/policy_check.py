@@ -5,9 +5,9 @@ A cell is the student's when it is a solution cell, or a code cell whose source 
 notebook's (a cell they added or edited); check cells were restored by OverwriteCells and the cells they left as
 released are the instructor's. A cell that breaks the policy is not run; the check cells of its exercise are not
 run either and score 0, each showing what was refused and on which line; the other exercises are graded as usual.
-An exercise is found by position, as ``course.grading.autograde.exercises`` does: from one ``## Exercise``
-heading to the next, where a heading with no check cell before the next one (e.g. one a student typed) joins the
-exercise after it. A refused cell before the first exercise is not run and costs no exercise.
+An exercise is found by position, as ``course.grading.autograde.exercises`` does: from one ``## Exercise`` or
+``## Checkpoint`` heading to the next, where a heading with no check cell before the next one (e.g. one a student
+typed) joins the exercise after it. A refused cell before the first exercise is not run and costs no exercise.
 
 ``PolicyCheck`` runs first among ``Autograde.autograde_preprocessors`` (nbgrader_config.py) and leaves its
 verdicts in ``resources``; ``RobustExecute`` asks ``refusal()`` for each cell before running it. Off when
@@ -17,7 +17,6 @@ uses it to reach the defences behind the policy: dead and hung kernels, leftover
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from course.grading import policy, sandbox
+from course.grading import autograde, policy, sandbox
 
 __all__ = ["PolicyCheck", "refusal"]
 
@@ -110,7 +109,7 @@ class PolicyCheck(NbGraderPreprocessor):
         current: int | None = None
         graded_since_heading = False
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type == "markdown" and re.match(r"##\s+Exercise\b", cell.source):
+            if cell.cell_type == "markdown" and autograde.SECTION.match(cell.source):
                 if graded_since_heading or current is None:
                     current = index
                 graded_since_heading = False
