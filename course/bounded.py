@@ -4,18 +4,25 @@ Modelled on CPython's ``test.support.threading_helper``: a hang must fail one ch
 with a message that shows the student *where* their threads wait, never hang the grader.
 Python cannot kill a thread, so a thread that is still stuck after its bound is reported, left as a
 daemon, and dies with the kernel at the end of the notebook.
+
+A bound counts time on a ``course.fair_clock.FairClock``: time in which the machine's load kept the code from
+running does not count, so a grader busy with other notebooks cannot make a correct answer overrun it.
 """
 from __future__ import annotations
 
 import contextlib
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from course.fair_clock import FairClock
+
 __all__ = ["TookTooLong", "LeftoverThreads", "call_within", "call_own_work", "no_leftover_threads", "thread_stacks"]
+
+
+POLL_SECONDS = 0.05  # how often a bounded call looks at its clock
 
 
 class TookTooLong(AssertionError):
@@ -45,7 +52,8 @@ def _new_threads(before: set[threading.Thread]) -> list[threading.Thread]:
 
 
 def call_within(seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn(*args, **kwargs)`` and return its result, or fail if it takes longer than ``seconds``.
+    """Call ``fn(*args, **kwargs)`` and return its result, or fail if it takes longer than ``seconds`` (on a
+    FairClock: time the machine's load held it up does not count).
 
     The call runs in a daemon helper thread so that the caller regains control when time is up.
     Its exception, if any, is re-raised here unchanged.
@@ -64,8 +72,10 @@ def call_within(seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: An
 
     name = getattr(fn, "__qualname__", repr(fn))
     helper = threading.Thread(target=run, name=f"checked call of {name}", daemon=True)
+    clock = FairClock()
     helper.start()
-    helper.join(seconds)
+    while helper.is_alive() and (left := seconds - clock.elapsed()) > 0:
+        helper.join(min(left, POLL_SECONDS))
     if helper.is_alive():
         raise TookTooLong(
             f"{name}(...) did not finish within {seconds:g} s: it is probably waiting for something that "
@@ -107,10 +117,11 @@ def call_own_work(seconds: float, forbidden: list[Callable[..., Any]], fn: Calla
 
 
 def wait_for_threads(threads: list[threading.Thread], seconds: float) -> list[threading.Thread]:
-    """Join ``threads`` for at most ``seconds`` in total; return those still alive."""
-    deadline = time.monotonic() + seconds
+    """Join ``threads`` for at most ``seconds`` in total (on a FairClock); return those still alive."""
+    clock = FairClock()
     for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
+        while thread.is_alive() and (left := seconds - clock.elapsed()) > 0:
+            thread.join(min(left, POLL_SECONDS))
     return [t for t in threads if t.is_alive()]
 
 

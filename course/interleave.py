@@ -18,7 +18,8 @@ code compiled from notebook cells) and every ``step(label)`` a check adds (cours
 writes). Time is virtual: a sleep or a timeout passes instantly once no thread can run. With no thread
 runnable and no timer pending the run is a deadlock, reported as its wait-for cycle. A thread that stops
 reaching switch points (blocked in a C call, a socket, a real lock made before the check) is reported as
-code the scheduler cannot control after ``STALL_SECONDS`` of real time; a run is never left hanging.
+code the scheduler cannot control after ``STALL_SECONDS`` of real time in which it could run (a
+``course.fair_clock.FairClock``: a busy machine does not shorten it); a run is never left hanging.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from collections.abc import Callable, Iterator
 from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any
 
+from course.fair_clock import FairClock
 from course.timeline import Mark, Span, Timeline
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Outcome", "explore", "is_student_code", "last_failure", "step", "steps_so_far"]
 
-STALL_SECONDS = 5.0  # real time a thread may run without reaching a switch point (generous: machines get busy)
+STALL_SECONDS = 5.0  # time (on a FairClock) a thread may run without reaching a switch point
 MAX_STEPS = 10_000  # steps in one run before it counts as a busy loop (the right answers take at most 1 807)
 
 _REAL_LOCK = _thread.allocate_lock
@@ -352,11 +354,12 @@ class _Run:
         first = self._next(None)
         if first is not None:
             first.baton.release()
-        seen, since = -1, _real_monotonic()
+        clock = FairClock()  # a stall is time the thread could have run: a busy machine does not shorten it
+        seen, since = -1, 0.0
         while not self.finished.acquire(timeout=0.05):
             if len(self.steps) != seen:
-                seen, since = len(self.steps), _real_monotonic()
-            elif _real_monotonic() - since > STALL_SECONDS:
+                seen, since = len(self.steps), clock.elapsed()
+            elif clock.elapsed() - since > STALL_SECONDS:
                 self._stop(self._stalled())
         for task in tasks + self.tasks[len(tasks):]:
             if not task.done:

@@ -48,7 +48,8 @@ from multiprocessing.connection import wait as wait_for_connections
 from pathlib import Path
 from typing import Any
 
-from course.bounded import LeftoverThreads, TookTooLong, call_own_work, call_within
+from course.bounded import POLL_SECONDS, LeftoverThreads, TookTooLong, call_own_work, call_within
+from course.fair_clock import FairClock
 from course.workloads import started_by
 
 __all__ = ["ForcedHandoffValue", "ForcedRaceValue", "LeftoverProcesses", "Outcome", "StartProbe", "Started", "Witness",
@@ -201,6 +202,7 @@ def run_in_children(ctx: Any, fn: Callable[..., Any], arg_tuples: list[tuple], s
     ``args`` travel as Process arguments, so they may hold locks, Values and Conditions of ``ctx``.
     """
     pickled = pickle.dumps(fn)
+    clock = FairClock()  # started first, so that it counts the children's time held up by a busy machine too
     children, readers = [], []
     for i, args in enumerate(arg_tuples):
         reader, writer = ctx.Pipe(duplex=False)
@@ -210,14 +212,14 @@ def run_in_children(ctx: Any, fn: Callable[..., Any], arg_tuples: list[tuple], s
         children.append(child)
         readers.append(reader)
     reports: dict[int, tuple[bool, Any]] = {}
-    deadline = time.monotonic() + seconds
-    while len(reports) < len(children) and time.monotonic() < deadline and all(ok for ok, _ in reports.values()):
+    while len(reports) < len(children) and clock.elapsed() < seconds and all(ok for ok, _ in reports.values()):
         pending = [r for i, r in enumerate(readers) if i not in reports]
-        for reader in wait_for_connections(pending, timeout=max(0.0, deadline - time.monotonic())):
+        for reader in wait_for_connections(pending, timeout=min(POLL_SECONDS, max(0.0, seconds - clock.elapsed()))):
             reports[readers.index(reader)] = _report(reader)
-    for i, (ok, _) in reports.items():  # done and ending: on a loaded machine an exit can take a while
-        if ok:
-            children[i].join(max(1.0, deadline - time.monotonic()))
+    until = max(seconds, clock.elapsed() + 1.0)  # done and ending: on a loaded machine an exit can take a while
+    for i, (ok, _) in reports.items():
+        while ok and children[i].is_alive() and clock.elapsed() < until:
+            children[i].join(POLL_SECONDS)
     _stop_all(children)
     outcomes = []
     for i, (child, reader) in enumerate(zip(children, readers, strict=True)):
@@ -561,8 +563,9 @@ class Witness:
     Timing cannot prove parallelism on a loaded machine, and a pool that runs tasks one after another
     in different workers still uses several processes. So each call opens a ticket (a file named after
     its pid) and waits until tickets of ``quorum`` different processes are open at once, then marks
-    the meeting; a call that waits ``patience`` seconds in vain marks that instead, and later calls no
-    longer wait. Calls made in the process that created the witness (the checker's) never wait: work
+    the meeting; a call that waits ``patience`` seconds in vain (on a FairClock of the checker's processes:
+    a worker slowed by a busy machine is waited for) marks that instead, and later calls no longer wait.
+    Calls made in the process that created the witness (the checker's) never wait: work
     done there by threads or in a loop proves nothing, and should fail fast.
     """
 
@@ -586,12 +589,12 @@ class Witness:
         return Path(self.folder, name)
 
     def _wait_for_quorum(self) -> None:
-        deadline = time.monotonic() + self.patience
+        clock = FairClock(self.home)  # patience counts the time the workers could run, not a busy machine's
         while not (self._flag("met").exists() or self._flag("gave_up").exists()):
             open_now = {n.split("-")[0] for n in os.listdir(self.folder) if "-" in n and not n.endswith(".done")}
             if len(open_now) >= self.quorum:
                 self._flag("met").touch()
-            elif time.monotonic() > deadline:
+            elif clock.elapsed() > self.patience:
                 self._flag("gave_up").touch()
             else:
                 time.sleep(0.002)
@@ -605,7 +608,7 @@ class Witness:
         return [int(n.split("-")[0]) for n in os.listdir(self.folder) if "-" in n]
 
 
-_ARRIVALS, _ENTERED, _INSIDE, _BLOCKED, _HELD = range(5)
+_ARRIVALS, _ENTERED, _INSIDE, _BLOCKED, _HELD, _WAITED_OUT = range(6)
 
 
 class ForcedRaceValue:
@@ -628,8 +631,9 @@ class ForcedRaceValue:
         self._raw = ctx.RawValue("i", 0)
         self._lock = ctx.RLock()
         self._meeting = ctx.Condition(ctx.Lock())
-        self._counts = ctx.RawArray("i", 5)
+        self._counts = ctx.RawArray("i", 6)
         self._parties, self._patience, self._start_timeout = parties, patience, start_timeout
+        self._home = os.getpid()  # whose processes' time the waits count (FairClock)
         self._depth = 0  # how many times this process holds the lock (an RLock); never shared
 
     def _change(self, index: int, delta: int) -> None:
@@ -648,7 +652,21 @@ class ForcedRaceValue:
             c[_ARRIVALS] += 1
             mine = c[_ARRIVALS]
             self._meeting.notify_all()
-            self._meeting.wait_for(lambda: c[_ARRIVALS] > mine or not self._others_can_arrive(), self._patience)
+            if not self._wait_for(lambda: c[_ARRIVALS] > mine or not self._others_can_arrive(), self._patience):
+                c[_WAITED_OUT] += 1
+
+    def _wait_for(self, predicate: Callable[[], bool], seconds: float) -> bool:
+        """``self._meeting.wait_for(predicate, seconds)`` (the meeting held), with ``seconds`` on a FairClock: a
+        participant held up by a busy machine is waited for, not left out of the race."""
+        clock = FairClock(self._home)
+        while not predicate() and (left := seconds - clock.elapsed()) > 0:
+            self._meeting.wait(min(left, POLL_SECONDS))
+        return predicate()
+
+    @property
+    def waited_out(self) -> int:
+        """How many pauses ended by running out of patience (code that holds the lock it should: none)."""
+        return self._counts[_WAITED_OUT]
 
     @contextlib.contextmanager
     def participant(self) -> Iterator[None]:
@@ -657,7 +675,7 @@ class ForcedRaceValue:
             self._counts[_ENTERED] += 1
             self._counts[_INSIDE] += 1
             self._meeting.notify_all()
-            self._meeting.wait_for(lambda: self._counts[_ENTERED] >= self._parties, self._start_timeout)
+            self._wait_for(lambda: self._counts[_ENTERED] >= self._parties, self._start_timeout)
         try:
             yield
         finally:

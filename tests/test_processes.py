@@ -10,7 +10,10 @@ import time
 
 import pytest
 
+from pathlib import Path
+
 from course import workloads
+from course.fair_clock import MAX_STRETCH
 from course.processes import (
     ForcedHandoffValue,
     ForcedRaceValue,
@@ -64,7 +67,7 @@ def test_children_bring_back_values_and_errors() -> None:
 def test_a_child_that_runs_too_long_is_stopped() -> None:
     started = time.monotonic()
     [outcome] = run_in_children(SPAWN, time.sleep, [(30,)], seconds=1)
-    assert time.monotonic() - started < 5 and not outcome.ok and "still running" in outcome.error
+    assert time.monotonic() - started < 1 * MAX_STRETCH + 5 and not outcome.ok and "still running" in outcome.error
 
 
 def _take_part(counter: ForcedRaceValue, times: int, locked: bool) -> None:
@@ -78,11 +81,10 @@ def test_an_unlocked_counter_always_loses_and_a_locked_one_never(method: str, at
     ctx = multiprocessing.get_context(method)
     for locked in (False, True):
         counter = ForcedRaceValue(ctx, parties=2)
-        started = time.monotonic()
         outcomes = run_in_children(ctx, _take_part, [(counter, 3, locked)] * 2)
         assert all(o.ok for o in outcomes), [o.error for o in outcomes]
         assert (counter.value == 6) is locked, f"locked={locked}: {counter.value}"
-        assert time.monotonic() - started < 4  # correct code does not pay the patience
+        assert counter.waited_out == 0  # every pause ended by a meeting or by knowing none could come
 
 
 def test_the_witness_tells_a_parallel_map_from_a_sequential_one() -> None:
@@ -99,9 +101,8 @@ def test_the_witness_tells_a_parallel_map_from_a_sequential_one() -> None:
         assert not one_by_one.met()
     with tempfile.TemporaryDirectory() as folder:
         at_home = witness(folder)
-        started = time.monotonic()
         [at_home(x) for x in range(4)]
-        assert not at_home.met() and time.monotonic() - started < 0.2
+        assert not at_home.met() and not Path(folder, "gave_up").exists()  # calls at home never wait
 
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
@@ -157,10 +158,8 @@ def test_the_start_probe_sees_the_start_method_that_really_started_a_worker(name
         assert len(probe.siblings() & {p.pid for p in multiprocessing.active_children()}) == 2
 
 
-def _lock_twice(counter: ForcedHandoffValue, times: int, whole: bool) -> float:
-    """One update under one hold of the lock (whole) or under two, let go between the read and the write;
-    return the seconds the updates took."""
-    started = time.monotonic()
+def _lock_twice(counter: ForcedHandoffValue, times: int, whole: bool) -> None:
+    """One update under one hold of the lock (whole) or under two, let go between the read and the write."""
     with counter.participant():
         for _ in range(times):
             with counter.get_lock():
@@ -170,7 +169,6 @@ def _lock_twice(counter: ForcedHandoffValue, times: int, whole: bool) -> float:
             if not whole:
                 with counter.get_lock():
                     counter.value = current + 1
-    return time.monotonic() - started
 
 
 @pytest.mark.parametrize("method", ["spawn", "fork"])
@@ -182,4 +180,4 @@ def test_a_lock_let_go_between_read_and_write_always_loses_and_a_whole_one_never
         assert all(o.ok for o in outcomes), [o.error for o in outcomes]
         assert (counter.value == 6) is whole, f"whole={whole}: {counter.value}"
         if whole:  # correct code never waits out the patience
-            assert all(o.value < 3.0 for o in outcomes), [o.value for o in outcomes]
+            assert counter.waited_out == 0

@@ -23,6 +23,11 @@ its outputs are replaced by the first failing check's message as one error outpu
 show the hidden tests), or by nothing when every check it calls passed. No output of any cell may show a
 line of a hidden test; such an output is removed.
 
+Time bounds count only the time the kernel's processes could run: every wait for the kernel's reply (a cell's
+timeout, an answer after an interrupt) is measured on a ``course.fair_clock.FairClock`` of the kernel's process
+tree, so a grader busy with other notebooks cannot make a cell time out that would finish on a quiet machine, and
+a deadlocked cell still times out on time. Only the notebook's total budget is wall time.
+
 nbgrader_config.py puts ``RobustExecute`` in place of ``Execute``; it reads the same ``c.Execute`` settings.
 """
 from __future__ import annotations
@@ -37,18 +42,22 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from queue import Empty
 from pathlib import Path
 from typing import Any
 
 import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Integer, default
+from traitlets import Integer, Type, default
 
+from course.bounded import POLL_SECONDS
+from course.fair_clock import MAX_STRETCH, FairClock
 from course.grading import demo_cells, guard, policy_check, sandbox
 
 __all__ = ["RobustExecute", "scored_outputs"]
@@ -165,9 +174,30 @@ def _message_chars(msg: dict[str, Any]) -> int:
     return max(MIN_MESSAGE_CHARS, size + sum(4 * math.ceil(memoryview(b).nbytes / 3) for b in msg.get("buffers") or ()))
 
 
+class _FairShellChannel(AsyncZMQSocketChannel):
+    """A shell channel whose timeouts are seconds on a FairClock of the kernel's process tree (``kernel_pid``,
+    set once the kernel runs): time the machine's load kept the kernel from running does not count."""
+
+    kernel_pid: int | None = None
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+        if timeout is None or self.kernel_pid is None:
+            return await super().get_msg(timeout)
+        clock = FairClock(self.kernel_pid)
+        while True:
+            try:
+                return await super().get_msg(max(0.0, min(timeout - clock.elapsed(), POLL_SECONDS)))
+            except Empty:
+                if clock.elapsed() >= timeout:
+                    raise
+
+
 class _BoundedClient(AsyncKernelClient):
     """A kernel client whose sockets refuse any message part over MAX_MESSAGE_BYTES and queue at most
-    RECEIVE_QUEUE messages, so what a kernel sends cannot fill the grader's memory before the caps see it."""
+    RECEIVE_QUEUE messages, so what a kernel sends cannot fill the grader's memory before the caps see it;
+    its shell channel's timeouts are fair (``_FairShellChannel``)."""
+
+    shell_channel_class = Type(_FairShellChannel)
 
     def _context_default(self) -> zmq.asyncio.Context:
         context = super()._context_default()
@@ -219,6 +249,11 @@ class RobustExecute(Execute):
         if self._box is not None:
             self._box.prepare(km)
         return km
+
+    async def async_start_new_kernel_client(self) -> Any:
+        kc = await super().async_start_new_kernel_client()
+        kc.shell_channel.kernel_pid = getattr(self.km.provisioner, "pid", None)
+        return kc
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if cell.cell_type != "code":
@@ -295,7 +330,7 @@ class RobustExecute(Execute):
     async def _async_ask_raw(self, expression: str) -> Any:
         msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"x": expression})
         with contextlib.suppress(Exception):  # no answer in time: the caller treats None as "no answer"
-            async with asyncio.timeout(ANSWER_SECONDS * 2):
+            async with asyncio.timeout(ANSWER_SECONDS * 2 * MAX_STRETCH):  # a backstop: the waits are fair
                 while True:
                     msg = await self.kc.get_shell_msg(timeout=ANSWER_SECONDS * 2)
                     if msg["parent_header"].get("msg_id") == msg_id:
