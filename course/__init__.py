@@ -3,6 +3,7 @@
 Everything a notebook or a hidden test would otherwise paste into a cell lives here, one idea per module:
 
 - ``course.bounded``        run student code with a time bound; say where every thread is stuck; leftovers
+- ``course.fair_clock``     time for bounds that a busy machine does not shorten (run-queue waits left out)
 - ``course.amplify``        make the races and deadlocks the course teaches happen on every run
 - ``course.interleave``     run threads one at a time under a scheduler: search interleavings, replay one
 - ``course.timeline``       record which thread ran when, and draw it

@@ -28,9 +28,10 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from statistics import mean
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:  # matplotlib is imported only when drawing: the simulator (and Chapter 1's checks) stay cheap
+    from matplotlib.figure import Figure
 
 __all__ = [
     "CPU", "IO", "Job", "Segment", "Schedule", "Task", "batch", "multiprogramming", "time_sharing",
@@ -377,6 +378,8 @@ def plot_schedule(schedule: Schedule, ax) -> None:
     ax.set_yticks(list(row.values()), list(row))
     ax.set_ylim(len(row) - 0.5, -0.5)
     ax.set_xlim(left=0)
+    from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("time (ticks)")
     ax.grid(axis="x", alpha=0.3)
@@ -387,6 +390,8 @@ def plot_comparison(schedules: Iterable[Schedule]) -> Figure:
     """One timeline per schedule, stacked on a shared time axis so that their lengths compare at a glance."""
     schedules = list(schedules)
     rows = max(len(s.jobs) for s in schedules)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, len(schedules) * (0.9 + 0.35 * rows)), layout="constrained")
     axes = fig.subplots(len(schedules), 1, sharex=True, squeeze=False)[:, 0]
     for schedule, ax in zip(schedules, axes, strict=True):

@@ -3,7 +3,8 @@
 A hidden test runs in the same Python process as the student's code, so a submission could make it pass
 without earning it: patch the helpers in ``course.checks``, replace a builtin or a ``threading`` function
 the checks rely on, or install an IPython hook that rewrites or skips later cells. ``arm`` runs before any
-student code (``course.grading.kernel``): it imports the course's modules and records what the checks depend on.
+student code (``course.grading.kernel``): it imports the checks (and so every course module they use) and records
+what the checks depend on.
 Before and after every graded cell, the grader (``course.grading.robust_execute``) asks ``verdict`` what changed,
 through a channel IPython's input hooks do not touch; a graded cell gets 0 when anything has.
 
@@ -64,7 +65,7 @@ class Verdict:
 
 
 def arm(shell: Any, kernel: Any, key: bytes) -> None:
-    """Import the course's modules and record the grading machinery as it is before student code runs."""
+    """Import the checks and record the grading machinery as it is before student code runs."""
     _import_course()
     _state.update(main=threading.get_ident(), depth=0, checks=[], originals=_record_checks())
     _state.update(shell=shell, kernel=kernel, mac=hmac.new(key, digestmod=hashlib.sha256),
@@ -183,12 +184,13 @@ def _message(error: BaseException) -> str:
 
 
 def _import_course() -> None:
-    import course
+    """Import the check modules, and so every course module a check relies on. The notebooks' drawing and
+    widget modules (matplotlib, ipywidgets) are left for the notebook to import: no verdict depends on them,
+    and importing them would cost every graded kernel most of its start-up time."""
+    import course.checks
 
-    for module in pkgutil.walk_packages(course.__path__, "course."):
-        if module.name != "course.__main__":
-            with contextlib.suppress(ImportError):  # grader-side modules (nbgrader, nbclient) are not in the kernel
-                importlib.import_module(module.name)
+    for module in pkgutil.iter_modules(course.checks.__path__, "course.checks."):
+        importlib.import_module(module.name)
 
 
 def _watched(shell: Any, kernel: Any) -> dict[str, Any]:
