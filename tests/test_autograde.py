@@ -25,7 +25,7 @@ from course.grading import autograde as ag
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 RUNS = 3
-JOBS = 3  # notebooks graded at once, on 2 cores beside other tests: the verdicts must not depend on a quiet machine
+JOBS = 4  # notebooks graded at once, on 2 cores beside other tests: the verdicts must not depend on a quiet machine
 
 
 def _variants(chapter: str) -> dict[str, list[tuple[str, Path]]]:
