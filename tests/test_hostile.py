@@ -138,11 +138,7 @@ JOBS = 3  # submissions graded at once: their time bounds are fair (course.fair_
 def _grade_corpus(root: Path, names: list[str], seconds_each: float = SECONDS_PER_SUBMISSION
                   ) -> dict[str, dict[str, tuple[float, float]]]:
     """Submit each hostile answer as a student named after its file; grade them all, JOBS at a time."""
-    ag.make_course(CHAPTER, root)
-    damaged = ag.exercises(CHAPTER)[1].solution_ids[0]
-    for name in names:
-        answers = ag.solution_sources(CHAPTER) | {damaged: (HOSTILE / name).read_text()}
-        pg.submit(root, CHAPTER, Path(name).stem, answers)
+    submit_corpus(root, names)
     started = time.monotonic()
     results = pg.grade_chapter(root, CHAPTER, jobs=JOBS)
     assert time.monotonic() - started < seconds_each * math.ceil(len(names) / JOBS)
@@ -227,17 +223,33 @@ def _assert_each_costs_only_what_it_broke(graded: dict[str, Path], grades: dict[
         assert _files_left_behind() == []
 
 
-@pytest.mark.parametrize("corpus", [pytest.param(c, marks=[MARKED_GROUP] if set(CORPORA[c][0]) & set(MARKED) else [])
-                                    for c in CORPORA])
-def test_hostile_answers_cost_only_what_they_broke(corpus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def corpus_settings(corpus: str) -> tuple[dict[str, str], float]:
+    """The grader's environment for a corpus, and the bound on each of its submissions."""
     names, policy = CORPORA[corpus]
-    monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(CELL_TIMEOUT))
-    monkeypatch.setenv("COURSE_POLICY", "on" if policy else "off")
-    seconds_each = SECONDS_PER_SUBMISSION
+    env = {"COURSE_CELL_TIMEOUT": str(CELL_TIMEOUT), "COURSE_POLICY": "on" if policy else "off"}
     if corpus == "budget":
-        monkeypatch.setenv("COURSE_NOTEBOOK_TIMEOUT", str(BUDGET_SECONDS))
-        monkeypatch.setenv("COURSE_CELL_TIMEOUT", str(BUDGET_CELL_TIMEOUT))
-        seconds_each = BUDGET_SECONDS + 90  # and nbgrader's own work
+        env |= {"COURSE_NOTEBOOK_TIMEOUT": str(BUDGET_SECONDS), "COURSE_CELL_TIMEOUT": str(BUDGET_CELL_TIMEOUT)}
+        return env, BUDGET_SECONDS + 90  # and nbgrader's own work
+    return env, SECONDS_PER_SUBMISSION
+
+
+def submit_corpus(root: Path, names: list[str]) -> None:
+    """A course in ``root`` with each hostile answer submitted by a student named after its file."""
+    ag.make_course(CHAPTER, root)
+    damaged = ag.exercises(CHAPTER)[1].solution_ids[0]
+    for name in names:
+        pg.submit(root, CHAPTER, Path(name).stem, ag.solution_sources(CHAPTER) | {damaged: (HOSTILE / name).read_text()})
+
+
+CORPUS_PARAMS = [pytest.param(c, marks=[MARKED_GROUP] if set(CORPORA[c][0]) & set(MARKED) else []) for c in CORPORA]
+
+
+@pytest.mark.parametrize("corpus", CORPUS_PARAMS)
+def test_hostile_answers_cost_only_what_they_broke(corpus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names, _ = CORPORA[corpus]
+    env, seconds_each = corpus_settings(corpus)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     grades = _grade_corpus(tmp_path, names, seconds_each)
     _assert_each_costs_only_what_it_broke(dict.fromkeys(names, tmp_path), grades)
 

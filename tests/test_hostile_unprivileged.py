@@ -1,38 +1,40 @@
-"""Hostile answers that attack isolation, graded by an ordinary user, as an instructor on a laptop would.
-
-One answer of each kind (tests/hostile/, see tests/test_hostile.py's EXPECTED) that looks for a course copy
-or an earlier student's leftovers, leaves files behind or uses the network, and the fork storm, are graded
-by the course's parallel grader run as an unprivileged user: each must score what its honest part earns,
-with nothing left behind, as when root grades them.
+"""The hostile corpus graded by an ordinary user, as an instructor on a laptop would: every answer of
+tests/hostile/, in the same parts as tests/test_hostile.py grades them as root, is graded by the course's
+parallel grader run as an unprivileged user (bubblewrap's user namespaces instead of root's sandbox users), and
+must score what its honest part earns, with nothing left behind and the gradebook intact.
 """
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
 import pytest
 import unprivileged
-from test_hostile import CELL_TIMEOUT, CHAPTER, HOSTILE, MARKED_GROUP, _assert_each_costs_only_what_it_broke
+from test_hostile import (
+    CHAPTER,
+    CORPORA,
+    CORPUS_PARAMS,
+    JOBS,
+    _assert_each_costs_only_what_it_broke,
+    corpus_settings,
+    submit_corpus,
+)
 
-from course.grading import autograde as ag
 from course.grading import parallel_grading as pg
 
-# The corpus's sleepers and files carry one marker: never beside the part of tests/test_hostile.py that has them.
-pytestmark = [pytest.mark.slow, MARKED_GROUP, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
-
-# One answer of each kind that attacks isolation, and the fork storm (without root, only the user namespace
-# limits its processes): the whole corpus graded twice would not fit the suite's time.
-NAMES = ["steal_course_copy.py", "pick_up_leftovers.py", "late_writer.py", "network_reach_grader.py", "fork_storm.py"]
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 
-def test_isolation_attacks_fail_for_an_unprivileged_grader(open_course: Path) -> None:
-    course = open_course
-    ag.make_course(CHAPTER, course)
-    damaged = ag.exercises(CHAPTER)[1].solution_ids[0]
-    for name in NAMES:
-        pg.submit(course, CHAPTER, Path(name).stem, ag.solution_sources(CHAPTER) | {damaged: (HOSTILE / name).read_text()})
-    done = unprivileged.run(["course", "autograde", CHAPTER, "--jobs", "2", "--root", str(course)], course,
-                            {"COURSE_CELL_TIMEOUT": str(CELL_TIMEOUT), "COURSE_POLICY": "off"})  # the sandbox's part
+@pytest.mark.parametrize("corpus", CORPUS_PARAMS)
+def test_hostile_answers_cost_only_what_they_broke_without_root(corpus: str, open_course: Path) -> None:
+    names, _ = CORPORA[corpus]
+    env, seconds_each = corpus_settings(corpus)
+    submit_corpus(open_course, names)
+    started = time.monotonic()
+    done = unprivileged.run(["course", "autograde", CHAPTER, "--jobs", str(JOBS), "--root", str(open_course)],
+                            open_course, env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "grading isolation: bubblewrap" in done.stderr, done.stderr[-3000:]
-
-    _assert_each_costs_only_what_it_broke({name: course for name in NAMES}, pg.gradebook_grades(course, CHAPTER))
+    assert time.monotonic() - started < seconds_each * math.ceil(len(names) / JOBS)
+    _assert_each_costs_only_what_it_broke(dict.fromkeys(names, open_course), pg.gradebook_grades(open_course, CHAPTER))
