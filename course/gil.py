@@ -7,19 +7,28 @@ Chapter 3 states nothing about speed that a cell does not measure, so the measur
   only when a long C call returns, or not at all because it let go of the GIL), and the convoy effect.
 - ``speedups`` times the same items on warm pools of threads or processes against a plain loop.
 - ``gil_enabled`` / ``gil_status`` say what the running interpreter is: a GIL build, or a free-threaded one (PEP 703).
+- ``Witness`` proves that another thread ran in the middle of one bytecode instruction, when that instruction
+  calls Python code (``__add__``, ``__hash__``, a property, ``__del__``): the hook spins, never blocks, until
+  the other thread has run.
+- ``thread_speedups_with_gil`` measures thread speedups in a fresh interpreter of this Python with the GIL
+  enabled (``-X gil=1``), the other half of a side-by-side comparison on a free-threaded build.
 """
 from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import multiprocessing
 import multiprocessing.pool
+import os
+import subprocess
 import sys
 import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib.util import find_spec
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from course import workloads
@@ -29,7 +38,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when drawing: child processes i
     from matplotlib.axes import Axes
 
 __all__ = ["usable_cores", "gil_enabled", "gil_status", "switch_interval", "tick_gaps", "in_process", "warm_pool", "speedups",
-           "plot_speedups", "BUSY"]
+           "plot_speedups", "BUSY", "Witness", "thread_speedups_with_gil"]
 
 
 def gil_enabled() -> bool:
@@ -172,3 +181,69 @@ def plot_speedups(curves: dict[str, list[float]], worker_counts: Sequence[int], 
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)
     return ax
+
+
+class Witness:
+    """Shows whether another thread ran in the middle of an operation, by a hook that the operation calls.
+
+    Inside the block, a Python hook of the operation (its ``__add__``, ``__hash__``, property or ``__del__``)
+    calls ``spin()``: that wakes a waiting witness thread, then loops in pure Python, with no blocking call,
+    until the witness has run or ``timeout`` has passed. A loop that never blocks lets the witness run only
+    at a switch point, so ``ran_inside`` is True only if the single operation reached one. ``waited`` is how
+    long the hook spun: on a GIL build, at least a switch interval. The witness is joined when the block ends.
+    """
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+        self.ran_inside = False
+        self.waited = 0.0
+        self._inside, self._ran = threading.Event(), threading.Event()
+        self._closing = False
+        self._thread = threading.Thread(target=self._watch, name="witness", daemon=True)
+
+    def _watch(self) -> None:
+        if self._inside.wait(self.timeout) and not self._closing:
+            self._ran.set()
+
+    def __enter__(self) -> Witness:
+        self._thread.start()
+        return self
+
+    def spin(self) -> None:
+        """Wake the witness, then spin without blocking until it has run; call it once, from the hook."""
+        began = time.perf_counter()
+        self._inside.set()
+        while not self._ran.is_set() and time.perf_counter() - began < self.timeout:
+            pass
+        self.waited = time.perf_counter() - began
+        self.ran_inside = self._ran.is_set()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._closing = True
+        self._inside.set()
+        self._thread.join(self.timeout)
+
+
+def thread_speedups_with_gil(fn: Callable[[Any], Any], items: Sequence[Any], worker_counts: Sequence[int],
+                             timeout: float = 120.0) -> list[float]:
+    """``speedups(fn, items, "threads", worker_counts)`` measured in a fresh interpreter of this Python started
+    with the GIL enabled (``-X gil=1``).
+
+    On a free-threaded build running without the GIL, this is the same Python with the GIL on: the other half
+    of the comparison. ``fn`` must be importable and ``items`` JSON values; the child is bounded by ``timeout``.
+    """
+    if not hasattr(sys, "_is_gil_enabled"):
+        raise RuntimeError(f"Python {sys.version_info.major}.{sys.version_info.minor} has no free-threaded build: "
+                           "it always runs with the GIL, so there is nothing to compare (Python 3.13+ has one).")
+    code = ("import importlib, json, sys; from course import gil; module, name, items, workers = json.loads(sys.argv[1]); "
+            "fn = getattr(importlib.import_module(module), name); "
+            "print(json.dumps(gil.speedups(fn, items, 'threads', workers)))")
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    argument = json.dumps([fn.__module__, fn.__qualname__, list(items), list(worker_counts)])
+    child = subprocess.run([sys.executable, "-X", "gil=1", "-c", code, argument], capture_output=True, text=True,
+                           timeout=timeout, env=env, check=False)
+    if child.returncode != 0:
+        last = (child.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"the interpreter started with -X gil=1 failed: {last}")
+    return json.loads(child.stdout.splitlines()[-1])

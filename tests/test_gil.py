@@ -106,3 +106,53 @@ def test_plot_speedups_draws_both_ideals_and_every_curve():
 
 def test_sha256_of_zeros_hashes_that_many_mebibytes():
     assert workloads.sha256_of_zeros(2) == hashlib.sha256(bytes(2 << 20)).hexdigest()
+
+
+class _Sum:
+    """A number whose ``+`` is Python code that spins in the witness: one BINARY_OP with a switch point inside."""
+
+    def __init__(self, witness: gil.Witness) -> None:
+        self.witness = witness
+
+    def __add__(self, other: object) -> int:
+        self.witness.spin()
+        return 3
+
+
+def test_witness_runs_inside_an_operation_that_calls_python_code():
+    with gil.switch_interval(0.005), gil.Witness() as witness:
+        assert _Sum(witness) + 1 == 3
+    assert witness.ran_inside
+    assert witness.waited >= (0.004 if gil.gil_enabled() else 0), "beside a spinning holder the GIL comes after the interval"
+
+
+def test_witness_does_not_run_when_no_hook_calls_spin():
+    with gil.Witness() as witness:
+        assert [1] + [2] == [1, 2]
+    assert not witness.ran_inside and witness.waited == 0
+
+
+def test_witness_gives_up_after_its_timeout_when_the_witness_cannot_run():
+    with gil.Witness(timeout=0.2) as witness:
+        witness._closing = True  # the witness wakes but does not note that it ran, as if it never got the GIL
+        began = time.perf_counter()
+        witness.spin()
+    assert not witness.ran_inside and 0.2 <= time.perf_counter() - began < 2
+
+
+def test_thread_speedups_with_gil_measures_in_a_child_interpreter(monkeypatch):
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: True, raising=False)  # as on 3.13+; 3.11 ignores -X gil=1
+    slow, fast = gil.thread_speedups_with_gil(time.sleep, [0.05] * 4, [1, 4])
+    assert slow < 1.5 and fast > 2
+
+
+def test_thread_speedups_with_gil_explains_when_there_is_no_free_threaded_build(monkeypatch):
+    monkeypatch.delattr(sys, "_is_gil_enabled", raising=False)
+    with pytest.raises(RuntimeError, match="no free-threaded build"):
+        gil.thread_speedups_with_gil(time.sleep, [0.01], [1])
+
+
+def test_thread_speedups_with_gil_reports_a_failing_child(monkeypatch):
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: True, raising=False)
+    with pytest.raises(RuntimeError, match="failed: .*Error"):
+        gil.thread_speedups_with_gil(workloads.count_primes, ["not a number"], [1])

@@ -1,0 +1,2 @@
+# right: the same letters, upper case, with commas
+answer = "D, A, C"

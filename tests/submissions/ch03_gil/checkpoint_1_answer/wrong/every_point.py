@@ -1,0 +1,2 @@
+# wrong: also between the load and the store of +=
+answer = "abcd"

@@ -1,0 +1,2 @@
+# wrong: only the backward jump, as if calls had no switch point
+answer = "c"

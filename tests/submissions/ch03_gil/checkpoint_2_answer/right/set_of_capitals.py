@@ -1,0 +1,2 @@
+# right: the same letters as a set, upper case
+answer = {"D", "B"}

@@ -1,0 +1,2 @@
+# wrong: thinks list and dict calls can be interrupted inside
+answer = "abcd"

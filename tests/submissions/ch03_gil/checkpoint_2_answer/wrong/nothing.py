@@ -1,0 +1,2 @@
+# wrong: thinks every single line is atomic under the GIL
+answer = ""

@@ -1,0 +1,2 @@
+# wrong: misses the switch point when get returns
+answer = "b"

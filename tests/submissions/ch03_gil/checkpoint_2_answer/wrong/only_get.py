@@ -1,0 +1,2 @@
+# wrong: thinks one BINARY_OP cannot be interrupted, whatever __add__ does
+answer = "d"

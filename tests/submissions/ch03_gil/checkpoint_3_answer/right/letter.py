@@ -1,0 +1,2 @@
+# right: list.append stays atomic on the free-threaded build
+answer = "a"

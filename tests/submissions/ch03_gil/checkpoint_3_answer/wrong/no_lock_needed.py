@@ -1,0 +1,2 @@
+# wrong: believes the withdrawal needs no lock
+answer = "c"

@@ -1,0 +1,2 @@
+# wrong: believes n += 1 stays safe without the GIL
+answer = "b"

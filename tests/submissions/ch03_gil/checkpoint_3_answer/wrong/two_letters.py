@@ -1,0 +1,2 @@
+# wrong: gives two letters where one is asked
+answer = "ab"

@@ -1,0 +1,2 @@
+# wrong: thinks free cores let both threads run Python at once
+answer = "d"

@@ -1,0 +1,2 @@
+# wrong: forgets that the thread must get the GIL back
+answer = "a"

@@ -1,0 +1,2 @@
+# wrong: one switch interval in all, not one per call
+answer = "c"
