@@ -17,18 +17,25 @@ Exercise 1, class SafeCounter
 | increment() adds one: many threads give the exact total       | counter_counts_correctly (4×2000, 8×5000)    |
 | no update is ever lost, in any interleaving (one lock, made   | counter_survives_forced_race (2×2 complete,  |
 |   once, held around the whole read-modify-write)              |   3×2; switches at every int read and write) |
+| ... however far it has counted (no path that stops locking)   | counter_survives_forced_race (warm_up=10 000)|
 
 Exercise 2, run_pipeline(items, worker, n_consumers=3, maxsize=2)
 | requirement                                                   | check                                        |
 |---------------------------------------------------------------|----------------------------------------------|
 | returns a list with worker(item) once per item, any order     | pipeline_processes_every_item_once           |
-| any items: None, 0, '', False, (), and plausible sentinels    | pipeline_processes_every_item_once           |
-|   ('STOP', 'DONE', -1, Ellipsis, b'', [] ...)                 |   (_LOOKALIKES), ..._works_in_every_schedule |
+| any items: None, 0, '', False, (), plausible sentinels        | pipeline_processes_every_item_once           |
+|   ('STOP', 'DONE', -1, Ellipsis, b'', [] ...) and an item     |   (_LOOKALIKES), ..._works_in_every_schedule |
+|   equal to everything (a sentinel tested with == or iter())   |   (_EqualToEverything)                       |
+| no items at all                                               | pipeline_works_in_every_schedule (items=())  |
+| the producer: the caller, or a thread of its own that is      | pipeline_works_in_every_schedule (1 consumer,|
+|   joined too                                                  |   no items: every schedule of the ending)    |
 | items from any iterable: a list, a generator, a slow one      | ..._every_item_once, ..._stops_without_poll. |
 | a producer puts the items one by one on a Queue(maxsize)      | pipeline_applies_back_pressure (3 sizes)     |
 | n_consumers threads take items and call worker concurrently   | pipeline_consumers_run_concurrently (3, 4)   |
 | consumers block in get(): no qsize()/empty()/get_nowait/      | pipeline_stops_without_polling (queue spy,   |
 |   get(timeout) polling, no busy loop                          |   virtual time)                              |
+| a worker that raises: run_pipeline stops taking items, ends   | pipeline_survives_a_failing_worker (raised   |
+|   every thread and re-raises that exception; never hangs      |   `is` it, threads, items taken after, search)|
 | each consumer stops at a sentinel; returns as the last item   | pipeline_stops_without_polling (no lag),     |
 |   is done, in every schedule, without hanging                 |   pipeline_works_in_every_schedule           |
 | on return every thread it started has finished                | ..._every_item_once, ..._run_concurrently    |
@@ -42,6 +49,8 @@ Exercise 3, class ThreadPool(max_workers)
 | result() re-raises the task's exception                       | pool_returns_results (ValueError)            |
 | result(timeout) raises TimeoutError while the task runs       | pool_returns_results (_result_honours_time.) |
 | map(fn, iterable) gives the results in input order            | pool_returns_results                         |
+| map raises the exception of the first failing item in input   | pool_returns_results (_map_raises_in_input_  |
+|   order, not the first to fail in time                        |   order: item 1 fails after item 2)          |
 | never more than max_workers tasks at once; max_workers        | pool_respects_max_workers (2, 3, 5)          |
 |   blocking tasks do overlap                                   |                                              |
 | the same max_workers threads run task after task; a task      | pool_reuses_its_workers (2, 3)               |
@@ -51,7 +60,12 @@ Exercise 3, class ThreadPool(max_workers)
 | no lost wake-up: every schedule gives every result at once    | pool_works_in_every_schedule                 |
 | shutdown(wait=True) returns after every task has run and      | pool_shuts_down_cleanly (grace 0)            |
 |   every worker has exited                                     |                                              |
-| submit after shutdown raises RuntimeError                     | pool_shuts_down_cleanly                      |
+| submit after shutdown raises RuntimeError                     | pool_shuts_down_cleanly, ..._without_waiting |
+| shutdown(wait=False) returns at once; submitted tasks still   | pool_shutdown_without_waiting (virtual time  |
+|   run                                                         |   unchanged, every result)                   |
+| shutdown may be called again; a later wait=True waits for     | pool_shutdown_without_waiting (a 2nd call    |
+|   the tasks and the workers                                   |   waits, workers end; a 3rd call is harmless)|
+| workers may be daemons or not                                 | (nothing to check: shutdown must end them)   |
 | `with ThreadPool(n) as pool:` gives the pool, shuts down      | pool_is_a_context_manager (grace 0)          |
 |   waiting at the end                                          |                                              |
 
@@ -62,7 +76,9 @@ Exercise 4, transfer(source, target, amount)
 | balances change only while both accounts' own locks are held  | transfer_moves_money_atomically (audited)    |
 | no transfer lost or money made under concurrency: opposite    | transfer_moves_money_atomically (100/100),   |
 |   transfers of equal sums leave the balances as they were     |   transfer_never_deadlocks (every schedule)  |
-| no deadlock when a→b and b→a run at once, in any schedule     | transfer_never_deadlocks                     |
+| no deadlock when a→b and b→a run at once, in any schedule,    | transfer_never_deadlocks (numbers 0, 1 and   |
+|   whatever the (unique) numbers and the amounts               |   10, 4; amounts 7/7 and 60/5)               |
+| transfer(a, a, x) raises ValueError and changes nothing       | transfer_to_itself_is_refused                |
 """
 from __future__ import annotations
 
@@ -205,8 +221,8 @@ def counter_survives_forced_race(SafeCounter: type, threads: int = 2, increments
 
         return {f"worker-{i + 1}": work for i in range(threads)}, verdict
 
-    # 2 × 2 is searched completely; a lock-free path loses an update within the first 9 schedules
-    runs = 15 if warm_up else 300 if threads == 2 else 100
+    # 2 × 2 is searched completely; past a warm-up, a lock-free path loses an update within 9 schedules
+    runs = 12 if warm_up else 300 if threads == 2 else 100
     found = _search(scenario, (SafeCounter,), schedule, max_runs=runs)
     replay = (f"checks.counter_survives_forced_race(SafeCounter, threads={threads}, increments={increments}, "
               f"warm_up={warm_up}, schedule={{schedule}})")
