@@ -481,14 +481,11 @@ class WorkerFailed(Exception):
     """What the failing worker of pipeline_survives_a_failing_worker raises."""
 
 
-def pipeline_survives_a_failing_worker(run_pipeline: Callable[..., Any], n_consumers: int = 2, maxsize: int = 1,
-                                       schedule: list[str] | None = None) -> None:
-    """A worker call that raises: run_pipeline stops taking items, ends every thread, and re-raises it.
-
-    Searched under the scheduler, so a consumer that dies and leaves the producer blocked on a full
-    queue is an exact deadlock, and a thread still running when run_pipeline raises is seen at once.
-    """
-    failing = 3  # the item whose worker call raises
+def _failing_worker(run_pipeline: Callable[..., Any], n_consumers: int, maxsize: int, schedule: list[str] | None,
+                    runs: int, prompt: bool) -> interleave.Outcome:
+    """Search ``runs`` schedules of run_pipeline over 20 items whose worker raises on item 3; with ``prompt``, the
+    producer must also stop taking items once the failure is recorded."""
+    failing = 3
 
     def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
         record: dict[str, Any] = {"drawn": 0}
@@ -520,22 +517,35 @@ def pipeline_survives_a_failing_worker(run_pipeline: Callable[..., Any], n_consu
                 return f"worker raised {failure!r} on item {failing}, but run_pipeline {got} instead of re-raising it"
             if record["alive"]:
                 return f"run_pipeline raised while threads it started were still running ({', '.join(record['alive'])})"
-            later = record["drawn"] - record["drawn at failure"]
-            allowed = maxsize + n_consumers + 1
-            return None if later <= allowed else (
-                f"after the worker failed, the producer took {later} more items (at most {allowed} may already be on "
-                f"their way): stop taking items once a worker has failed")
+            later, allowed = record["drawn"] - record["drawn at failure"], maxsize + n_consumers + 1
+            return None if not prompt or later <= allowed else (
+                f"after the worker failed, the producer took {later} more of the 20 items (at most {allowed} may "
+                f"already be on their way): stop taking items once a worker has failed")
 
         return {"main": body}, verdict
 
-    found = _search(scenario, (run_pipeline,), schedule, max_runs=20)
+    return _search(scenario, (run_pipeline,), schedule, max_runs=runs)
+
+
+def pipeline_survives_a_failing_worker(run_pipeline: Callable[..., Any], n_consumers: int = 2, maxsize: int = 1,
+                                       schedule: list[str] | None = None) -> None:
+    """A worker call that raises: run_pipeline stops taking items, ends every thread, and re-raises it.
+
+    Searched under the scheduler, so a consumer that dies and leaves the producer blocked on a full
+    queue is an exact deadlock, and a thread still running when run_pipeline raises is seen at once. How
+    soon the producer stops is judged on the default schedule only (no preemption): in others a consumer
+    may be held between the worker's raise and recording it, while the producer goes on for a while.
+    """
     replay = (f"checks.pipeline_survives_a_failing_worker(run_pipeline, n_consumers={n_consumers}, maxsize={maxsize}, "
               f"schedule={{schedule}})")
-    assert found.problem is None, (
-        f"{found.report(replay)}\nCatch the worker's exception in the consumer, remember it, keep taking items "
-        f"until the sentinel (so that the producer is never left blocked on a full queue) without calling worker "
-        f"again, let the producer stop early, join every thread, then raise the exception."
-    )
+    plans = ((1, True), (20, False)) if schedule is None else ((1, not schedule),)  # [] is the default schedule
+    for runs, prompt in plans:
+        found = _failing_worker(run_pipeline, n_consumers, maxsize, schedule, runs, prompt)
+        assert found.problem is None, (
+            f"{found.report(replay)}\nCatch the worker's exception in the consumer, remember it, keep taking items "
+            f"until the sentinel (so that the producer is never left blocked on a full queue) without calling "
+            f"worker again, let the producer stop early, join every thread, then raise the exception."
+        )
 
 
 # --------------------------------------------------------------------------- Exercise: ThreadPool
