@@ -114,6 +114,8 @@ def bench(args: argparse.Namespace) -> int:
 
     if args.chapters == ["parallel"]:
         benchmark.parallel_grading(args.submissions)
+    elif args.chapters == ["checks"]:
+        benchmark.check_methods(args.submissions if args.submissions != 40 else 4)
     elif args.chapters[:1] == ["grading"]:
         benchmark.grading_drivers(args.submissions if args.submissions != 40 else 8, args.chapters[1:] or None)
     else:
@@ -145,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=autograde)
     p = sub.add_parser("bench", help="print the course's benchmarks")
     p.add_argument("chapters", nargs="*", help="chapters to measure (default: all), `parallel` for parallel grading, or "
-                                               "`grading [CHAPTER …]` for the suite's grading, before and now")
+                                               "`grading [CHAPTER …]` for the suite's grading, before and now, `checks` for "
+                                               "Chapter 4's checks, before and after the scheduler")
     p.add_argument("--submissions", type=positive, default=40, help="with `parallel`: how many submissions to grade")
     p.set_defaults(run=bench)
     args, extra = parser.parse_known_args(argv)

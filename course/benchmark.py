@@ -6,6 +6,11 @@ the reference ThreadPool on many tiny tasks as a ratio to concurrent.futures.Thr
 Chapter 6: 10 000 sleeping asyncio tasks against 10 000 sleeping threads, time and memory (the notebook
 stops threads at 1 000 to stay quick).
 
+For Chapter 4 also (``./dev bench checks [--submissions N]`` alone): the exercise cells of the same mixed
+submissions executed with today's checks (course.interleave's scheduler on virtual time) and with the
+previous method's (real-time rendezvous and timers: the checks, test cells and course.amplify of commit
+``310b3f2^``, read from git), one fresh kernel per notebook, per-submission seconds and their ratio.
+
 ``./dev bench parallel [--submissions N]`` (long, so apart): the same N Chapter 4 submissions graded in one
 fresh course by plain ``nbgrader autograde`` and in another by ``python -m course autograde --jobs 2``, and
 the per-submission cost of kernel isolation (``COURSE_ISOLATION=off`` against on, Chapter 1).
@@ -119,9 +124,85 @@ def main(chapters: list[str] | None = None) -> None:
         print(f"threads/tasks: start ×{threads.start_seconds / tasks.start_seconds:.1f}, "
               f"memory ×{threads.memory_kib / max(tasks.memory_kib, 1):.1f}")
     if "ch04_threads" in chosen:
+        check_methods()
         ours, theirs = thread_pool_ratio()
         print(f"\nThreadPool (reference solution): {ours:,.0f} tiny tasks/s; ThreadPoolExecutor: {theirs:,.0f} "
               f"tasks/s; ratio {ours / theirs:.2f} (best of 3 alternating rounds of 20,000 tasks, 4 workers)")
+
+
+BEFORE_SCHEDULER = "310b3f2^"  # the last commit whose Chapter 4 checks used rendezvous and real-time timers
+
+
+def _git_show(commit: str, path: str) -> str:
+    return subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ag.REPO, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def _previous_checks(folder: Path) -> str:
+    """Write the previous method's course.amplify and Chapter 4 checks as package ``course_before`` in ``folder``;
+    return the name of its checks module."""
+    package = folder / "course_before"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "amplify.py").write_text(_git_show(BEFORE_SCHEDULER, "course/amplify.py"))
+    checks = _git_show(BEFORE_SCHEDULER, "course/checks/ch04_threads.py")
+    (package / "ch04_threads.py").write_text(checks.replace("from course.amplify import", "from course_before.amplify import"))
+    return "course_before.ch04_threads"
+
+
+def _exercise_cells(notebook: nbformat.NotebookNode, answers: dict[str, str], checks: str | None) -> nbformat.NotebookNode:
+    """The cells from ``## Exercises`` on, with ``answers`` in the solution cells and, if ``checks`` is given, the
+    test cells importing that module instead of course.checks.ch04_threads."""
+    first = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## Exercises"))
+    cells = []
+    for cell in notebook.cells[first:]:
+        if cell.cell_type != "code":
+            continue
+        cell = nbformat.from_dict(dict(cell))
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+        elif checks:
+            cell.source = cell.source.replace("from course.checks import ch04_threads as checks", f"import {checks} as checks")
+        cells.append(cell)
+    return nbformat.v4.new_notebook(cells=cells, metadata=notebook.metadata)
+
+
+def _executed_seconds(notebook: nbformat.NotebookNode, folder: Path) -> float:
+    """Seconds the cells of ``notebook`` took to execute in a fresh kernel (kernel start-up not counted);
+    a cell that fails is a wrong answer's verdict, not an error of the benchmark."""
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    total = 0.0
+    for cell in notebook.cells:
+        timing = cell.metadata.get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            total += (datetime.fromisoformat(timing["shell.execute_reply"].rstrip("Z"))
+                      - datetime.fromisoformat(timing["iopub.execute_input"].rstrip("Z"))).total_seconds()
+    return total
+
+
+def check_methods(submissions: int = 4) -> tuple[float, float]:
+    """Print the per-submission seconds of Chapter 4's exercise cells with today's checks and with the previous
+    method's, on the same mixed submissions in the same run, and their ratio; return both figures."""
+    chapter = "ch04_threads"
+    today = nbformat.read(ag.source_notebook(chapter), as_version=4)
+    before = nbformat.reads(_git_show(BEFORE_SCHEDULER, f"source/{chapter}/{chapter}.ipynb"), as_version=4)
+    seconds = {"today": 0.0, "before": 0.0}
+    with tempfile.TemporaryDirectory(prefix="bench-checks-") as tmp:
+        folder = Path(tmp)
+        old = _previous_checks(folder)
+        path = os.pathsep.join([str(folder), str(ag.REPO), os.environ.get("PYTHONPATH", "")])
+        with mock.patch.dict(os.environ, {"PYTHONPATH": path}):
+            for answers in mixed_answers(chapter, submissions):
+                seconds["today"] += _executed_seconds(_exercise_cells(today, answers, None), folder)
+                seconds["before"] += _executed_seconds(_exercise_cells(before, answers, old), folder)
+    now, then = seconds["today"] / submissions, seconds["before"] / submissions
+    print(f"\nChapter 4 exercise cells, {submissions} mixed submissions, per submission: {now:.1f} s with today's checks "
+          f"(scheduler, virtual time), {then:.1f} s with the previous method's (rendezvous, real-time timers, "
+          f"{BEFORE_SCHEDULER}); ratio ×{then / now:.1f}")
+    return now, then
 
 
 PARALLEL_CHAPTER = "ch04_threads"

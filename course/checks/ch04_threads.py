@@ -17,18 +17,25 @@ Exercise 1, class SafeCounter
 | increment() adds one: many threads give the exact total       | counter_counts_correctly (4×2000, 8×5000)    |
 | no update is ever lost, in any interleaving (one lock, made   | counter_survives_forced_race (2×2 complete,  |
 |   once, held around the whole read-modify-write)              |   3×2; switches at every int read and write) |
+| ... however far it has counted (no path that stops locking)   | counter_survives_forced_race (warm_up=10 000)|
 
 Exercise 2, run_pipeline(items, worker, n_consumers=3, maxsize=2)
 | requirement                                                   | check                                        |
 |---------------------------------------------------------------|----------------------------------------------|
 | returns a list with worker(item) once per item, any order     | pipeline_processes_every_item_once           |
-| any items: None, 0, '', False, (), and plausible sentinels    | pipeline_processes_every_item_once           |
-|   ('STOP', 'DONE', -1, Ellipsis, b'', [] ...)                 |   (_LOOKALIKES), ..._works_in_every_schedule |
+| any items: None, 0, '', False, (), plausible sentinels        | pipeline_processes_every_item_once           |
+|   ('STOP', 'DONE', -1, Ellipsis, b'', [] ...) and an item     |   (_LOOKALIKES), ..._works_in_every_schedule |
+|   equal to everything (a sentinel tested with == or iter())   |   (_EqualToEverything)                       |
+| no items at all                                               | pipeline_works_in_every_schedule (items=())  |
+| the producer: the caller, or a thread of its own that is      | pipeline_works_in_every_schedule (1 consumer,|
+|   joined too                                                  |   no items: every schedule of the ending)    |
 | items from any iterable: a list, a generator, a slow one      | ..._every_item_once, ..._stops_without_poll. |
 | a producer puts the items one by one on a Queue(maxsize)      | pipeline_applies_back_pressure (3 sizes)     |
 | n_consumers threads take items and call worker concurrently   | pipeline_consumers_run_concurrently (3, 4)   |
 | consumers block in get(): no qsize()/empty()/get_nowait/      | pipeline_stops_without_polling (queue spy,   |
 |   get(timeout) polling, no busy loop                          |   virtual time)                              |
+| a worker that raises: run_pipeline stops taking items, ends   | pipeline_survives_a_failing_worker (raised   |
+|   every thread and re-raises that exception; never hangs      |   `is` it, threads, items taken after, search)|
 | each consumer stops at a sentinel; returns as the last item   | pipeline_stops_without_polling (no lag),     |
 |   is done, in every schedule, without hanging                 |   pipeline_works_in_every_schedule           |
 | on return every thread it started has finished                | ..._every_item_once, ..._run_concurrently    |
@@ -42,6 +49,8 @@ Exercise 3, class ThreadPool(max_workers)
 | result() re-raises the task's exception                       | pool_returns_results (ValueError)            |
 | result(timeout) raises TimeoutError while the task runs       | pool_returns_results (_result_honours_time.) |
 | map(fn, iterable) gives the results in input order            | pool_returns_results                         |
+| map raises the exception of the first failing item in input   | pool_returns_results (_map_raises_in_input_  |
+|   order, not the first to fail in time                        |   order: item 1 fails after item 2)          |
 | never more than max_workers tasks at once; max_workers        | pool_respects_max_workers (2, 3, 5)          |
 |   blocking tasks do overlap                                   |                                              |
 | the same max_workers threads run task after task; a task      | pool_reuses_its_workers (2, 3)               |
@@ -51,7 +60,12 @@ Exercise 3, class ThreadPool(max_workers)
 | no lost wake-up: every schedule gives every result at once    | pool_works_in_every_schedule                 |
 | shutdown(wait=True) returns after every task has run and      | pool_shuts_down_cleanly (grace 0)            |
 |   every worker has exited                                     |                                              |
-| submit after shutdown raises RuntimeError                     | pool_shuts_down_cleanly                      |
+| submit after shutdown raises RuntimeError                     | pool_shuts_down_cleanly, ..._without_waiting |
+| shutdown(wait=False) returns at once; submitted tasks still   | pool_shutdown_without_waiting (virtual time  |
+|   run                                                         |   unchanged, every result)                   |
+| shutdown may be called again; a later wait=True waits for     | pool_shutdown_without_waiting (a 2nd call    |
+|   the tasks and the workers                                   |   waits, workers end; a 3rd call is harmless)|
+| workers may be daemons or not                                 | (nothing to check: shutdown must end them)   |
 | `with ThreadPool(n) as pool:` gives the pool, shuts down      | pool_is_a_context_manager (grace 0)          |
 |   waiting at the end                                          |                                              |
 
@@ -62,7 +76,9 @@ Exercise 4, transfer(source, target, amount)
 | balances change only while both accounts' own locks are held  | transfer_moves_money_atomically (audited)    |
 | no transfer lost or money made under concurrency: opposite    | transfer_moves_money_atomically (100/100),   |
 |   transfers of equal sums leave the balances as they were     |   transfer_never_deadlocks (every schedule)  |
-| no deadlock when a→b and b→a run at once, in any schedule     | transfer_never_deadlocks                     |
+| no deadlock when a→b and b→a run at once, in any schedule,    | transfer_never_deadlocks (numbers 0, 1 and   |
+|   whatever the (unique) numbers and the amounts               |   10, 4; amounts 7/7 and 60/5)               |
+| transfer(a, a, x) raises ValueError and changes nothing       | transfer_to_itself_is_refused                |
 """
 from __future__ import annotations
 
@@ -76,7 +92,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from course import interleave
-from course.amplify import WatchedLock, amplify_int_attributes, locks_held
+from course.amplify import DeadlockSuspected, WatchedLock, amplify_int_attributes, locks_held
 from course.bounded import call_within, no_leftover_threads
 from course.workloads import Account
 
@@ -173,20 +189,24 @@ def counter_counts_correctly(SafeCounter: type, threads: int = 4, increments: in
     assert got == expected, f"{threads} threads × {increments} increments should give {expected}, got {got}."
 
 
-def counter_survives_forced_race(SafeCounter: type, threads: int = 2, increments: int = 2,
+def counter_survives_forced_race(SafeCounter: type, threads: int = 2, increments: int = 2, warm_up: int = 0,
                                  schedule: list[str] | None = None) -> None:
     """Search the interleavings of ``threads`` threads' increments; no schedule may lose an update.
 
     Every read and write of an int attribute and every line of the student's code is a point where the
     scheduler may switch threads. Unsynchronised code, a lock made inside increment() or on first use,
     or a lock around only the read or only the write all lose an update in some schedule of at most two
-    preemptions; a lock held around the whole update never does. ``schedule`` replays one schedule.
+    preemptions; a lock held around the whole update never does. With ``warm_up``, the counter is first
+    incremented that many times by one thread, so that a path taken only past some count (a counter
+    that stops locking once it is large) is searched too. ``schedule`` replays one schedule.
     """
-    expected = threads * increments
+    expected = warm_up + threads * increments
 
     def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
         counter = SafeCounter()
         assert _counter_value(counter) == 0, "A new SafeCounter should start at 0."
+        for _ in range(warm_up):
+            counter.increment()
         amplify_int_attributes(counter, interleave.step)
 
         def work() -> None:
@@ -195,17 +215,21 @@ def counter_survives_forced_race(SafeCounter: type, threads: int = 2, increments
 
         def verdict() -> str | None:
             got = counter.value
-            return None if got == expected else f"{threads} threads × {increments} increments gave {got} instead of {expected}"
+            return None if got == expected else (
+                f"{threads} threads × {increments} increments{f' after {warm_up} ones' if warm_up else ''} "
+                f"gave {got} instead of {expected}")
 
         return {f"worker-{i + 1}": work for i in range(threads)}, verdict
 
-    found = _search(scenario, (SafeCounter,), schedule, max_runs=300 if threads == 2 else 100)  # 2 × 2: complete
+    # 2 × 2 is searched completely; past a warm-up, a lock-free path loses an update within 9 schedules
+    runs = 12 if warm_up else 300 if threads == 2 else 100
+    found = _search(scenario, (SafeCounter,), schedule, max_runs=runs)
     replay = (f"checks.counter_survives_forced_race(SafeCounter, threads={threads}, increments={increments}, "
-              f"schedule={{schedule}})")
+              f"warm_up={warm_up}, schedule={{schedule}})")
     assert found.problem is None, (
         f"An update was lost. {found.report(replay)}\nTwo threads read the same old value and both wrote it "
         f"back plus one. Hold ONE lock, shared by all calls (made in __init__, not in increment), around the "
-        f"whole read–modify–write: `with self._lock: self.value += 1`."
+        f"whole read–modify–write, on every path through increment()."
     )
 
 
@@ -222,7 +246,19 @@ def _call_pipeline(run_pipeline: Callable[..., Any], *args: Any, **kwargs: Any) 
     return list(results)
 
 
-_LOOKALIKES = ("STOP", "stop", "DONE", "END", "sentinel", -1, Ellipsis, b"", [])  # plausible sentinels
+class _EqualToEverything:
+    """An item that compares equal to anything, as a mock's ANY does: a sentinel tested with == meets its match."""
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "<an item equal to everything>"
+
+
+_LOOKALIKES = ("STOP", "stop", "DONE", "END", "sentinel", -1, Ellipsis, b"", [], _EqualToEverything())
 
 
 @_on_virtual_time
@@ -412,9 +448,9 @@ def _no_waiting(record: dict[str, Any], what: str) -> str | None:
 
 
 def pipeline_works_in_every_schedule(run_pipeline: Callable[..., Any], n_consumers: int = 2, maxsize: int = 1,
-                                     schedule: list[str] | None = None) -> None:
+                                     items: tuple[Any, ...] = (0, None, 1, 2), schedule: list[str] | None = None) -> None:
     """Search the interleavings of a small pipeline: every schedule processes every item, none waits or hangs."""
-    items = [0, None, 1, 2]
+    items = list(items)
 
     def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
         record: dict[str, Any] = {}
@@ -437,8 +473,79 @@ def pipeline_works_in_every_schedule(run_pipeline: Callable[..., Any], n_consume
 
     found = _search(scenario, (run_pipeline,), schedule, max_runs=80)
     replay = (f"checks.pipeline_works_in_every_schedule(run_pipeline, n_consumers={n_consumers}, maxsize={maxsize}, "
-              f"schedule={{schedule}})")
+              f"items={tuple(items)}, schedule={{schedule}})")
     assert found.problem is None, f"{found.report(replay)}\nBlock in q.get() and stop at a sentinel, one per consumer."
+
+
+class WorkerFailed(Exception):
+    """What the failing worker of pipeline_survives_a_failing_worker raises."""
+
+
+def _failing_worker(run_pipeline: Callable[..., Any], n_consumers: int, maxsize: int, schedule: list[str] | None,
+                    runs: int, prompt: bool) -> interleave.Outcome:
+    """Search ``runs`` schedules of run_pipeline over 20 items whose worker raises on item 3; with ``prompt``, the
+    producer must also stop taking items once the failure is recorded."""
+    failing = 3
+
+    def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
+        record: dict[str, Any] = {"drawn": 0}
+        failure = WorkerFailed(f"worker failed on item {failing}")
+
+        def items() -> Iterator[int]:
+            for i in range(20):
+                record["drawn"] += 1
+                yield i
+
+        def worker(item: int) -> int:
+            if item == failing:
+                record["drawn at failure"] = record["drawn"]
+                raise failure
+            return item
+
+        def body() -> None:
+            before = set(threading.enumerate())
+            try:
+                record["returned"] = run_pipeline(items(), worker, n_consumers=n_consumers, maxsize=maxsize)
+            except BaseException as exc:  # noqa: BLE001 -- the verdict says what was raised
+                record["raised"] = exc
+            record["alive"] = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+
+        def verdict() -> str | None:
+            raised = record.get("raised")
+            if raised is not failure:
+                got = f"raised {raised!r}" if "raised" in record else f"returned {record.get('returned')!r}"
+                return f"worker raised {failure!r} on item {failing}, but run_pipeline {got} instead of re-raising it"
+            if record["alive"]:
+                return f"run_pipeline raised while threads it started were still running ({', '.join(record['alive'])})"
+            later, allowed = record["drawn"] - record["drawn at failure"], maxsize + n_consumers + 1
+            return None if not prompt or later <= allowed else (
+                f"after the worker failed, the producer took {later} more of the 20 items (at most {allowed} may "
+                f"already be on their way): stop taking items once a worker has failed")
+
+        return {"main": body}, verdict
+
+    return _search(scenario, (run_pipeline,), schedule, max_runs=runs)
+
+
+def pipeline_survives_a_failing_worker(run_pipeline: Callable[..., Any], n_consumers: int = 2, maxsize: int = 1,
+                                       schedule: list[str] | None = None) -> None:
+    """A worker call that raises: run_pipeline stops taking items, ends every thread, and re-raises it.
+
+    Searched under the scheduler, so a consumer that dies and leaves the producer blocked on a full
+    queue is an exact deadlock, and a thread still running when run_pipeline raises is seen at once. How
+    soon the producer stops is judged on the default schedule only (no preemption): in others a consumer
+    may be held between the worker's raise and recording it, while the producer goes on for a while.
+    """
+    replay = (f"checks.pipeline_survives_a_failing_worker(run_pipeline, n_consumers={n_consumers}, maxsize={maxsize}, "
+              f"schedule={{schedule}})")
+    plans = ((1, True), (20, False)) if schedule is None else ((1, not schedule),)  # [] is the default schedule
+    for runs, prompt in plans:
+        found = _failing_worker(run_pipeline, n_consumers, maxsize, schedule, runs, prompt)
+        assert found.problem is None, (
+            f"{found.report(replay)}\nCatch the worker's exception in the consumer, remember it, keep taking items "
+            f"until the sentinel (so that the producer is never left blocked on a full queue) without calling "
+            f"worker again, let the producer stop early, join every thread, then raise the exception."
+        )
 
 
 # --------------------------------------------------------------------------- Exercise: ThreadPool
@@ -466,6 +573,26 @@ def _result_honours_timeout(pool: Any) -> None:
     assert call_within(SECONDS, waiting.result) is True, "result() of a finished task should be its return value."
 
 
+def _map_raises_in_input_order(pool: Any) -> None:
+    """map raises the exception of the first item, in input order, whose call raised: here item 1, which
+    fails after item 2 has failed."""
+    def task(i: int) -> int:
+        if i == 1:
+            time.sleep(0.05)
+        if i in (1, 2):
+            raise KeyError(f"item {i}")
+        return i
+
+    try:
+        call_within(SECONDS, lambda: list(pool.map(task, range(4))))
+    except KeyError as error:
+        assert error.args == ("item 1",), (
+            f"map raised {error!r}, but the first item in input order whose call raised is item 1 (item 2 failed "
+            f"earlier in time): map should raise as result() of the futures in input order does.")
+    else:
+        raise AssertionError("map(fn, items) should raise the exception of an item whose call raised.")
+
+
 @_on_virtual_time
 def pool_returns_results(ThreadPool: type) -> None:
     """submit().result() gives the value or re-raises; map keeps the input order."""
@@ -484,6 +611,7 @@ def pool_returns_results(ThreadPool: type) -> None:
             else:
                 raise AssertionError("result() of a task that raised ValueError should re-raise that ValueError.")
             _result_honours_timeout(pool)
+            _map_raises_in_input_order(pool)
             numbers = list(range(20))
             mapped = call_within(SECONDS, lambda: list(pool.map(lambda x: (time.sleep(0.001 * (x % 3)), x * x)[1], numbers)))
             assert mapped == [x * x for x in numbers], f"map(f, items) should give results in input order, got {mapped}."
@@ -631,6 +759,45 @@ def pool_shuts_down_cleanly(ThreadPool: type) -> None:
 
 
 @_on_virtual_time
+def pool_shutdown_without_waiting(ThreadPool: type) -> None:
+    """shutdown(wait=False) returns at once, yet every task already submitted still runs; a second
+    shutdown() waits for them and for the workers; submit after shutdown raises RuntimeError."""
+    gate = threading.Event()
+    workers: set[threading.Thread] = set()
+
+    def task(i: int) -> int:
+        workers.add(threading.current_thread())
+        gate.wait()
+        return i
+
+    with no_leftover_threads(grace=0):
+        pool = _pool(ThreadPool, 2)
+        try:
+            futures = [pool.submit(task, i) for i in range(3)]  # 2 running, 1 queued, all held at the gate
+            started = time.monotonic()
+            call_within(SECONDS, pool.shutdown, wait=False)
+            assert time.monotonic() == started, (
+                "shutdown(wait=False) waited: it should stop the pool taking new tasks and return at once.")
+            with contextlib.suppress(RuntimeError):
+                pool.submit(abs, -1)
+                raise AssertionError("submit() after shutdown(wait=False) should raise RuntimeError.")
+            second = threading.Thread(target=pool.shutdown, name="second shutdown()", daemon=True)
+            second.start()
+            time.sleep(0.1)
+            assert second.is_alive(), (
+                "A second shutdown() (wait=True) returned while tasks were still running: it should wait for "
+                "them and for the workers, whether or not shutdown was called before.")
+        finally:
+            gate.set()
+        second.join(SECONDS)
+        got = [call_within(SECONDS, f.result) for f in futures]
+        assert got == [0, 1, 2], f"After shutdown(wait=False) the 3 tasks submitted before it should still run, got {got}."
+        still = [t.name for t in workers if t.is_alive()]
+        assert not still, f"A second shutdown() returned while workers {still} were still running; join them."
+        call_within(SECONDS, pool.shutdown, wait=True)  # a third call: nothing to do, and no error
+
+
+@_on_virtual_time
 def pool_is_a_context_manager(ThreadPool: type) -> None:
     """`with ThreadPool(n) as pool:` returns the pool and shuts it down, waiting, at the end."""
     done: list[int] = []
@@ -699,13 +866,15 @@ class _AuditedAccount(Account):
         self._balance = value
 
 
-def _accounts(n: int, give_up_after: float | None = 2.0) -> list[_AuditedAccount]:
-    """``n`` audited accounts of 100 with watched locks (that give up after ``give_up_after`` s, if set)."""
+def _accounts(numbers: tuple[int, ...] = (0, 1), give_up_after: float | None = 2.0,
+              balance: int = 100) -> list[_AuditedAccount]:
+    """Audited accounts with these ``numbers``, each holding ``balance``, with watched locks (that give up
+    after ``give_up_after`` s, if set)."""
     violations: list[str] = []
     accounts = []
-    for number in range(n):
+    for number in numbers:
         lock = WatchedLock(f"account {number}'s lock", give_up_after=give_up_after)
-        account = _AuditedAccount(number, 100, lock)
+        account = _AuditedAccount(number, balance, lock)
         account.violations = violations
         accounts.append(account)
     return accounts
@@ -725,22 +894,23 @@ def _opposite_transfers(transfer: Callable[..., Any], accounts: list[_AuditedAcc
     return _run_threads(work, 2)
 
 
+@_on_virtual_time
 def transfer_moves_money_atomically(transfer: Callable[..., Any]) -> None:
     """Money is conserved and balances change only while both accounts' locks are held."""
     with no_leftover_threads():
-        accounts = _accounts(2)
+        accounts = _accounts()
         call_within(SECONDS, transfer, accounts[0], accounts[1], 30)
         assert (accounts[0].balance, accounts[1].balance) == (70, 130), (
             f"transfer(a, b, 30) from 100/100 should leave 70/130, got {accounts[0].balance}/{accounts[1].balance}."
         )
-        accounts = _accounts(2)
-        errors = _opposite_transfers(transfer, accounts, rounds=200)
+        accounts = _accounts()
+        errors = _opposite_transfers(transfer, accounts, rounds=50)
     assert not errors, f"transfer raised {errors[0]!r}."
     total = sum(acc.balance for acc in accounts)
     assert total == 200, f"After concurrent transfers the total is {total}, not 200: money was created or lost."
     balances = [acc.balance for acc in accounts]
     assert balances == [100, 100], (
-        f"200 transfers of 7 each way should leave 100/100, got {balances[0]}/{balances[1]}: a transfer was lost "
+        f"50 transfers of 7 each way should leave 100/100, got {balances[0]}/{balances[1]}: a transfer was lost "
         f"(read the balances only while holding both locks)."
     )
     violations = accounts[0].violations
@@ -750,32 +920,60 @@ def transfer_moves_money_atomically(transfer: Callable[..., Any]) -> None:
     )
 
 
-def transfer_never_deadlocks(transfer: Callable[..., Any], rounds: int = 2, schedule: list[str] | None = None) -> None:
+@_on_virtual_time
+def transfer_to_itself_is_refused(transfer: Callable[..., Any]) -> None:
+    """transfer(a, a, amount) raises ValueError at once and leaves the balance as it was (no self-deadlock)."""
+    (account,) = _accounts((0,))
+    try:
+        call_within(SECONDS, transfer, account, account, 30)
+    except ValueError:
+        pass
+    except DeadlockSuspected:
+        raise AssertionError("transfer(a, a, 30) waited for a's lock while it already held it, forever: a Lock "
+                             "cannot be taken twice. Raise ValueError when source is target.") from None
+    else:
+        raise AssertionError(f"transfer(a, a, 30) should raise ValueError (an account cannot pay itself); it returned "
+                             f"and left the balance at {account.balance}.")
+    assert account.balance == 100, f"transfer(a, a, 30) raised, but changed the balance from 100 to {account.balance}."
+
+
+def transfer_never_deadlocks(transfer: Callable[..., Any], rounds: int = 2, numbers: tuple[int, int] = (0, 1),
+                             amounts: tuple[int, int] = (7, 7), schedule: list[str] | None = None) -> None:
     """Search the interleavings of two threads transferring in opposite directions: none may deadlock.
 
-    The scheduler may switch threads after every lock operation and every line of ``transfer``; a
-    deadlock is a state where no thread can go on, reported with its cycle of threads and locks.
+    One thread moves ``amounts[0]`` from the account numbered ``numbers[0]`` to the one numbered
+    ``numbers[1]``, the other ``amounts[1]`` back, ``rounds`` times each. The scheduler may switch threads
+    after every lock operation and every line of ``transfer``; a deadlock is a state where no thread can
+    go on, reported with its cycle of threads and locks. Other numbers and amounts than the visible
+    check's catch an order that is not one global order (a key two accounts share, a rule by amount).
     """
-    def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
-        a, b = _accounts(2, give_up_after=None)
+    start = 1000
 
-        def move(source: _AuditedAccount, target: _AuditedAccount) -> Callable[[], None]:
-            return lambda: [transfer(source, target, 7) for _ in range(rounds)] and None
+    def scenario() -> tuple[dict[str, Callable[[], Any]], Callable[[], str | None]]:
+        a, b = _accounts(numbers, give_up_after=None, balance=start)
+
+        def move(source: _AuditedAccount, target: _AuditedAccount, amount: int) -> Callable[[], None]:
+            return lambda: [transfer(source, target, amount) for _ in range(rounds)] and None
 
         def verdict() -> str | None:
             balances = (a.balance, b.balance)
-            return None if balances == (100, 100) else (
-                f"as many transfers of 7 each way left {balances[0]}/{balances[1]}, not 100/100: money was created, "
-                f"lost, or a transfer undone")
+            flow = rounds * (amounts[1] - amounts[0])
+            want = (start + flow, start - flow)
+            return None if balances == want else (
+                f"{rounds} transfer(s) of {amounts[0]} one way and of {amounts[1]} the other left "
+                f"{balances[0]}/{balances[1]}, not {want[0]}/{want[1]}: money was created, lost, or a transfer undone")
 
-        return {"transfer 0→1": move(a, b), "transfer 1→0": move(b, a)}, verdict
+        first, second = (f"account {n}" for n in numbers)
+        return {f"transfer {first}→{second}": move(a, b, amounts[0]),
+                f"transfer {second}→{first}": move(b, a, amounts[1])}, verdict
 
     found = _search(scenario, (transfer,), schedule, max_runs=200)
-    replay = f"checks.transfer_never_deadlocks(transfer, rounds={rounds}, schedule={{schedule}})"
+    replay = (f"checks.transfer_never_deadlocks(transfer, rounds={rounds}, numbers={numbers}, amounts={amounts}, "
+              f"schedule={{schedule}})")
     deadlock = (found.problem or "").startswith("Deadlock")
     assert not deadlock, (
         f"{found.report(replay)}\nOne thread locked one account and then waited for the other, while the "
-        f"other thread did the same the other way round. Always take the two locks in one global order, "
-        f"e.g. by account.number."
+        f"other thread did the same the other way round. Take the two locks in one global order: the same "
+        f"for every pair of accounts and every amount, by a key that no two accounts share."
     )
     assert found.problem is None, found.report(replay)

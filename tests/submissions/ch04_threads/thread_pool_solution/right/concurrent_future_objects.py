@@ -41,11 +41,10 @@ class ThreadPool:
 
     def shutdown(self, wait=True):
         with self._guard:
-            if self._closed:
-                return
-            self._closed = True
-            for _ in self._workers:
-                self._tasks.put(None)
+            if not self._closed:
+                self._closed = True
+                for _ in self._workers:
+                    self._tasks.put(None)
         if wait:
             for w in self._workers:
                 w.join()

@@ -3,6 +3,8 @@ import contextlib
 
 
 def transfer(source, target, amount):
+    if source is target:
+        raise ValueError("source and target are the same account")
     with contextlib.ExitStack() as stack:
         for account in sorted([source, target], key=lambda a: a.number):
             stack.enter_context(account.lock)

@@ -1,5 +1,7 @@
 # right: explicit acquire/release in account-number order
 def transfer(source, target, amount):
+    if source.number == target.number:
+        raise ValueError(f"account {source.number} cannot pay itself")
     first, second = (source, target) if source.number < target.number else (target, source)
     first.lock.acquire()
     try:
