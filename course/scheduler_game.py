@@ -299,7 +299,11 @@ def play(program: Program) -> ipywidgets.VBox:
             plt.close(fig)
 
     def take(thread: str) -> None:
-        game.step(thread)
+        try:
+            game.step(thread)
+        except ValueError as error:  # a click that reached the kernel before the button's greying reached the page
+            status.value = f"{html.escape(str(error))}: pick another thread."
+            return
         redraw()
 
     def start_again(_: Any = None) -> None:

@@ -124,5 +124,7 @@ def test_the_widget_reports_the_solved_puzzle_after_the_clicks() -> None:
         step[f"step {thread}"].click()
     assert "Solved" in status.value and "counter = 1" in status.value
     assert step["step T1"].disabled and step["step T2"].disabled
+    step["step T1"].click()  # a click the page sent before it greyed the button out
+    assert status.value == "T1 has finished: it has no line left to run: pick another thread."
     step["reset"].click()
     assert status.value.startswith("Step 0") and not step["step T1"].disabled
