@@ -7,6 +7,7 @@ Everything a notebook or a hidden test would otherwise paste into a cell lives h
 - ``course.amplify``        make the races and deadlocks the course teaches happen on every run
 - ``course.interleave``     run threads one at a time under a scheduler: search interleavings, replay one
 - ``course.timeline``       record which thread ran when, and draw it
+- ``course.scheduler_game`` be the scheduler: step threads by hand to break a program (Chapter 4)
 - ``course.threads_demo``   small helpers for Chapter 4's demonstrations (scripts run in a fresh interpreter)
 - ``course.scheduling``     the CPU-scheduling simulator of Chapter 1
 - ``course.gil``            measurements of Chapter 3 (speedups, switch interval, convoy effect)

@@ -977,3 +977,24 @@ def transfer_never_deadlocks(transfer: Callable[..., Any], rounds: int = 2, numb
         f"for every pair of accounts and every amount, by a key that no two accounts share."
     )
     assert found.problem is None, found.report(replay)
+
+
+# Checkpoints
+
+def schedule_breaks_withdrawals(answer: Any) -> None:
+    """Checkpoint 4.2: replaying ``answer`` on course.scheduler_game.WITHDRAWALS must end with a balance below 0.
+
+    The replay is the game's own stepping (``scheduler_game.replay``), so the verdict is the one the learner
+    sees when playing the same schedule, on every run.
+    """
+    from course import scheduler_game  # the checkpoints' own import: the exercises' checks above do not need it
+
+    try:
+        game = scheduler_game.replay(scheduler_game.WITHDRAWALS, answer)
+    except ValueError as error:
+        raise AssertionError(f"answer = {answer!r}: {error}.") from None
+    played = " · ".join(f"{thread}: {did}" for thread, did in game.events)
+    assert game.broken(), (
+        f"Your schedule ran {played}, and the balance ended at {game.shared['balance']}, which is allowed. "
+        f"A withdrawal can only overdraw if its check saw a balance that another withdrawal was about to use up."
+    )

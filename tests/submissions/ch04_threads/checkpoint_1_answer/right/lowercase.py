@@ -1,0 +1,2 @@
+# right: join() returns, the hook prints the traceback
+answer = "b"

@@ -1,0 +1,2 @@
+# right: the same letter, upper case with spaces
+answer = " B "

@@ -1,0 +1,2 @@
+# wrong: thinks join() re-raises the thread's exception in the caller
+answer = "a"

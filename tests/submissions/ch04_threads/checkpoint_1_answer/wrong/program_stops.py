@@ -1,0 +1,2 @@
+# wrong: thinks an exception in any thread stops the whole program
+answer = "d"

@@ -1,0 +1,2 @@
+# right: both threads check before either withdraws
+answer = ["alice", "bob"]

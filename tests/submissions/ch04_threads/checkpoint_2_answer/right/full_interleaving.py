@@ -1,0 +1,2 @@
+# right: every step named, alternating, bob first
+answer = ("bob", "alice", "bob", "alice")

@@ -1,0 +1,2 @@
+# wrong: a string of names, not a list
+answer = "alice, bob"

@@ -1,0 +1,2 @@
+# right: three permits, one held by the with block
+answer = 2

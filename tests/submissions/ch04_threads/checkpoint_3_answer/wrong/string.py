@@ -1,0 +1,2 @@
+# wrong: the right number, as a string
+answer = "2"

@@ -1,0 +1,2 @@
+# right: opposite orders, and a Lock's holder taking it again
+answer = "bc"

@@ -1,0 +1,2 @@
+# wrong: thinks any two nested locks can deadlock, whatever the order
+answer = "abc"

@@ -1,0 +1,2 @@
+# wrong: sees the opposite orders but not the Lock taken twice by its holder
+answer = "b"

@@ -1,0 +1,2 @@
+# wrong: thinks an RLock also deadlocks when its owner takes it again
+answer = "bcd"
