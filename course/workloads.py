@@ -382,17 +382,21 @@ def checksum_shared(name: str, size: int) -> int:
 
 
 _gate: list[Any] = [None]
-"""The Event a pool worker's tasks wait for (set by :func:`keep_gate`; a list changed in place)."""
+"""The semaphore a pool worker's tasks wait for (set by :func:`keep_gate`; a list changed in place)."""
 
 
 def keep_gate(gate: Any) -> None:
-    """A pool initializer: keep the Event ``gate``, which :func:`square_when_open` waits for."""
+    """A pool initializer: keep ``gate``, a ``Semaphore(0)`` that :func:`square_when_open` waits for."""
     _gate[0] = gate
 
 
 def square_when_open(x: float) -> float:
-    """Return ``x * x`` once the gate is set (10 s at most): a task that is certainly still running until then."""
-    _gate[0].wait(10)
+    """Return ``x * x`` once the gate is released (10 s at most): a task that is certainly still running until then.
+
+    A semaphore, not an Event: an Event is a Condition underneath, and a worker terminated while it waits on one
+    leaves it broken (the next ``set()`` waits for the dead waiter to wake); a terminated semaphore waiter does not.
+    """
+    _gate[0].acquire(timeout=10)
     return x * x
 
 
