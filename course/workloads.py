@@ -210,6 +210,7 @@ __all__ += ["mark_this_process", "started_by"]
 __all__ += ["Countdown", "Stage", "add", "checksum", "checksum_shared", "consume", "double_shared", "fail_if_negative",
             "fill", "hold_lock", "label_of", "nap", "produce", "put_big", "quiet_worker", "record_visit",
             "report_identity", "send_lines", "set_label", "shout", "shout_list", "square"]
+__all__ += ["Parcel", "die", "is_daemon", "keep_gate", "square_when_open", "start_a_child", "try_lock"]
 
 def square(x: float) -> float:
     """Return ``x * x``: the smallest task, so that what a measurement shows is the pool's own cost."""
@@ -378,6 +379,80 @@ def checksum_shared(name: str, size: int) -> int:
     view.release()
     block.close()
     return result
+
+
+_gate: list[Any] = [None]
+"""The semaphore a pool worker's tasks wait for (set by :func:`keep_gate`; a list changed in place)."""
+
+
+def keep_gate(gate: Any) -> None:
+    """A pool initializer: keep ``gate``, a ``Semaphore(0)`` that :func:`square_when_open` waits for."""
+    _gate[0] = gate
+
+
+def square_when_open(x: float) -> float:
+    """Return ``x * x`` once the gate is released (10 s at most): a task that is certainly still running until then.
+
+    A semaphore, not an Event: an Event is a Condition underneath, and a worker terminated while it waits on one
+    leaves it broken (the next ``set()`` waits for the dead waiter to wake); a terminated semaphore waiter does not.
+    """
+    _gate[0].acquire(timeout=10)
+    return x * x
+
+
+def die(code: int = 1) -> None:
+    """End this worker process at once with exit code ``code``, as a crash would: no exception, no result, no
+    cleanup. Only in a child process: called in the notebook's own process it raises RuntimeError instead."""
+    if multiprocessing.parent_process() is None:
+        raise RuntimeError("die() ends a worker process; call it in a pool or a Process, not in the notebook")
+    os._exit(code)
+
+
+def is_daemon() -> bool:
+    """Whether the process running this is daemonic (pool workers are)."""
+    return multiprocessing.current_process().daemon
+
+
+def start_a_child() -> int:
+    """Start, join and return the exit code of a child process: what a daemonic process may not do."""
+    child = multiprocessing.Process(target=nothing)
+    child.start()
+    child.join()
+    return child.exitcode
+
+
+def try_lock(lock: Any, seconds: float) -> bool:
+    """Whether ``lock`` can be taken within ``seconds``: in a forked child, a lock another thread of the parent
+    held at the fork stays taken, since that thread was not copied."""
+    return lock.acquire(timeout=seconds)
+
+
+def _parcel_arrived(value: Any, pickled_in: str) -> Parcel:
+    parcel = Parcel(value)
+    parcel.pickled_in = pickled_in
+    return parcel
+
+
+class Parcel:
+    """A value whose pickling waits until :meth:`release`, and that records the thread that pickled it.
+
+    ``multiprocessing.Queue.put()`` returns before the item is pickled: the queue's feeder thread pickles
+    it later. A Parcel makes that "later" certain (its pickling waits for the go), so a cell can change it
+    after ``put()`` and see which version arrives, and in which thread it was pickled.
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.pickled_in = ""  # on the copy that arrives: the name of the thread that pickled it
+        self._go = threading.Event()
+
+    def release(self) -> None:
+        """Let the pickling of this parcel go ahead."""
+        self._go.set()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        self._go.wait(10)
+        return _parcel_arrived, (self.value, threading.current_thread().name)
 
 
 _STARTED_HERE = [""]

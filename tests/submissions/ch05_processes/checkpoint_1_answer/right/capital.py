@@ -1,0 +1,2 @@
+# right: the same answer in capitals
+answer = "B"

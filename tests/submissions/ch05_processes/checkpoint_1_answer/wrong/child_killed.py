@@ -1,0 +1,2 @@
+# wrong: the child starts and the pool's end terminates it
+answer = "c"

@@ -1,0 +1,2 @@
+# wrong: the pool waits for the worker's child and hangs
+answer = "d"

@@ -1,0 +1,2 @@
+# right: spawn and forkserver pickle the arguments; fork copies them
+answer = "bc"

@@ -1,0 +1,2 @@
+# right: the same two letters as a list, in another order
+answer = ["c", "b"]

@@ -1,0 +1,2 @@
+# wrong: every start method pickles a Process's arguments
+answer = "abc"

@@ -1,0 +1,2 @@
+# wrong: nothing fails: a Lock is passed as it is
+answer = ""

@@ -1,0 +1,2 @@
+# wrong: only spawn pickles, forkserver forks
+answer = "b"

@@ -1,0 +1,2 @@
+# right: either: it depends on when the feeder thread pickles d
+answer = "c"

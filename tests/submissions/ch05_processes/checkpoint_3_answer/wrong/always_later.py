@@ -1,0 +1,2 @@
+# wrong: the feeder thread always runs after the change
+answer = "b"

@@ -1,0 +1,2 @@
+# wrong: put() pickles d at once, so the later change is not sent
+answer = "a"

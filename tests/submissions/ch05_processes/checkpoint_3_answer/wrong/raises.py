@@ -1,0 +1,2 @@
+# wrong: put() raises because d changes after it
+answer = "d"

@@ -1,0 +1,2 @@
+# wrong: the unlocked counter can also gain updates
+answer = "c"

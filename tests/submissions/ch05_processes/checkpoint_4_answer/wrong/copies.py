@@ -1,0 +1,2 @@
+# wrong: each process counts on its own copy
+answer = "d"

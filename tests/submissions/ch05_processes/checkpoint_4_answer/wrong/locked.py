@@ -1,0 +1,2 @@
+# wrong: each read and write takes the lock, so nothing is lost
+answer = "a"

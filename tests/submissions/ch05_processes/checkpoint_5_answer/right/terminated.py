@@ -1,0 +1,2 @@
+# right: leaving the block terminates the pool and its callback
+answer = "b"

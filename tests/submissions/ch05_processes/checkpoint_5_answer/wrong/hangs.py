@@ -1,0 +1,2 @@
+# wrong: leaving the block hangs
+answer = "d"

@@ -1,0 +1,2 @@
+# wrong: leaving the block raises while a task runs
+answer = "c"
