@@ -78,3 +78,15 @@ _sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
 _overwrite, _check = _sanitize.index(OverwriteCells), _sanitize.index(CheckCellMetadata)
 c.Autograde.sanitize_preprocessors = [*_sanitize[:_overwrite], RestoreCellRoles, *_sanitize[_overwrite:_check],
                                       SubmissionChecks, *_sanitize[_check:]]
+
+# A checkpoint (a question in the middle of a chapter) must not stop a learner's Run All as an unanswered
+# exercise does: its released answer cell is "answer = None", not nbgrader's raising stub
+# (course/grading/checkpoint_stubs.py).
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+from nbgrader.preprocessors import ClearSolutions  # noqa: E402
+
+from course.grading.checkpoint_stubs import CheckpointStubs  # noqa: E402
+
+_generate = GenerateAssignment.class_traits()["preprocessors"].default()
+_cleared = _generate.index(ClearSolutions) + 1
+c.GenerateAssignment.preprocessors = [*_generate[:_cleared], CheckpointStubs, *_generate[_cleared:]]
