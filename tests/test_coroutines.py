@@ -17,6 +17,7 @@ import pytest
 
 from course.checks import ch06_coroutines as checks
 from course.coroutines import ReadWait, Scheduler, SleeperCost, TaskTimeline, measure_sleepers, run_loop
+from course.task_widgets import timeline_with_permits
 
 
 def steps(name: str, count: int, log: list[str], result: object = None):
@@ -284,3 +285,39 @@ def test_every_variant_gets_its_verdict_from_the_checks_called_directly(variant:
         assert failures, f"{variant.name} passed every check of {solution_id}"
     else:
         assert not failures, f"{variant.name} failed: {failures}"
+
+
+# ------------------------------------------------------------------------- the permits widget's measurement
+
+async def _download(tl: TaskTimeline, permits: asyncio.Semaphore, seconds: float) -> None:
+    async with permits:
+        with tl.span("downloads"):
+            await asyncio.sleep(seconds)
+
+
+@pytest.mark.parametrize("permits", [1, 3])
+def test_timeline_with_permits_runs_exactly_that_many_at_once(permits: int) -> None:
+    tl = timeline_with_permits(_download, permits, tasks=4, seconds=0.02)
+    assert len(tl.spans) == 4 and tl.max_concurrent("downloads") == permits
+    assert len(set(tl.threads)) == 4  # a row per task
+
+
+def test_timeline_with_permits_raises_what_a_download_raised_and_leaves_no_thread() -> None:
+    async def broken(tl: TaskTimeline, permits: asyncio.Semaphore, seconds: float) -> None:
+        raise KeyError("no such page")
+
+    before = set(threading.enumerate())
+    with pytest.raises(ExceptionGroup) as raised:
+        timeline_with_permits(broken, 2, tasks=2)
+    assert raised.group_contains(KeyError)
+    assert set(threading.enumerate()) <= before
+
+
+def test_timeline_with_permits_bounds_a_download_that_never_ends() -> None:
+    async def stuck(tl: TaskTimeline, permits: asyncio.Semaphore, seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    began = time.monotonic()
+    with pytest.raises(TimeoutError):
+        timeline_with_permits(stuck, 1, tasks=2, timeout=0.2)
+    assert time.monotonic() - began < 2
