@@ -5,6 +5,9 @@
 - ``TaskTimeline`` is a :class:`course.timeline.Timeline` with one row per *task*. All the tasks of an
   event loop run in one thread, so a thread timeline would draw them in a single row and hide the very
   interleaving a reader should see.
+- ``run_loop`` is the tiny event loop Chapter 6 builds from generators, grown by one step: a task yields
+  how long it wants to sleep (a timer), or ``ReadWait(sock)`` to sleep until a socket has data, watched
+  through ``selectors`` as asyncio's selector loop does. The chapter shows its source rather than a copy.
 - ``measure_sleepers`` starts many waiting asyncio tasks or threads in a fresh interpreter and reports
   what they cost in time and memory. A fresh interpreter, because the kernel's own memory and threads
   would blur the figures, and because thousands of threads should not be started inside a kernel.
@@ -13,8 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import inspect
+import itertools
 import json
+import selectors
+import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +33,7 @@ from typing import Any
 
 from course.timeline import Mark, Span, Timeline
 
-__all__ = ["Scheduler", "SleeperCost", "TaskTimeline", "measure_sleepers"]
+__all__ = ["ReadWait", "Scheduler", "SleeperCost", "TaskTimeline", "measure_sleepers", "run_loop"]
 
 
 class Scheduler:
@@ -67,6 +74,54 @@ class Scheduler:
             reply = self.spawn(request) if inspect.isgenerator(request) else None
             self._ready.append((task_id, task, reply))
         return results
+
+
+@dataclass(frozen=True)
+class ReadWait:
+    """What a task of ``run_loop`` yields to sleep until ``sock`` can be read without blocking."""
+
+    sock: socket.socket
+
+
+def run_loop(*tasks: Generator[Any, Any, Any], limit: float = 10.0) -> None:
+    """Run generator tasks that yield seconds to sleep (0 passes the turn) or ``ReadWait(sock)``.
+
+    With no task ready, the loop waits in the selector until a watched socket is readable or the next timer
+    is due, whichever comes first: one wait for both kinds of wake-up. ``limit`` bounds the whole run, so a
+    task that waits for data that never comes raises TimeoutError instead of hanging.
+    """
+    ready, timers, tie = deque(tasks), [], itertools.count()  # timers: a heap of (wake-up time, tie, task)
+    deadline = time.monotonic() + limit
+    with selectors.DefaultSelector() as selector:
+        while ready or timers or selector.get_map():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"run_loop: tasks still waiting after {limit} s")
+            if not ready:
+                _sleep_until(selector, min(timers[0][0] if timers else deadline, deadline), ready)
+            while timers and timers[0][0] <= time.monotonic():
+                ready.append(heapq.heappop(timers)[2])  # due: ready to run again
+            if not ready:
+                continue
+            task = ready.popleft()
+            try:
+                request = next(task)
+            except StopIteration:
+                continue
+            if isinstance(request, ReadWait):
+                selector.register(request.sock, selectors.EVENT_READ, data=task)
+            else:
+                heapq.heappush(timers, (time.monotonic() + request, next(tie), task))
+
+
+def _sleep_until(selector: selectors.BaseSelector, until: float, ready: deque) -> None:
+    """Sleep until a watched socket is readable (its task joins ``ready``) or the monotonic time ``until``."""
+    timeout = max(0.0, until - time.monotonic())
+    if not selector.get_map():  # nothing to watch (Windows' select() refuses empty lists): a timer only
+        time.sleep(timeout)
+        return
+    for key, _ in selector.select(timeout):
+        selector.unregister(key.fileobj)
+        ready.append(key.data)  # data arrived: its task can run again
 
 
 class TaskTimeline(Timeline):

@@ -7,6 +7,7 @@ uses small counts so that it stays well under a second.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,8 @@ import nbformat
 import pytest
 
 from course.checks import ch06_coroutines as checks
-from course.coroutines import Scheduler, SleeperCost, TaskTimeline, measure_sleepers
+from course.coroutines import ReadWait, Scheduler, SleeperCost, TaskTimeline, measure_sleepers, run_loop
+from course.task_widgets import timeline_with_permits
 
 
 def steps(name: str, count: int, log: list[str], result: object = None):
@@ -51,6 +53,57 @@ def test_scheduler_spawns_yielded_generators_and_sends_their_ids() -> None:
 
 def test_scheduler_with_no_task_returns_an_empty_dict() -> None:
     assert Scheduler().run() == {}
+
+
+def test_run_loop_wakes_a_reader_when_data_arrives_not_at_the_next_timer() -> None:
+    """The reader sleeps in the selector: it runs as soon as the sender's bytes arrive, long before the
+    only timer still pending, and the waiting costs no CPU (no polling)."""
+    log: list[str] = []
+
+    def reader(sock: socket.socket):
+        yield ReadWait(sock)
+        log.append(f"read {sock.recv(10)!r}")
+
+    def sender(sock: socket.socket):
+        yield 0.05
+        log.append("sent")
+        sock.send(b"hi")
+
+    def sleeper():
+        yield 0.6
+        log.append("timer")
+
+    near, far = socket.socketpair()
+    with near, far:
+        began, cpu = time.monotonic(), time.process_time()
+        run_loop(reader(near), sender(far), sleeper())
+        assert log == ["sent", "read b'hi'", "timer"]
+        assert time.monotonic() - began >= 0.6
+        assert time.process_time() - cpu < 0.3, "run_loop used the CPU while every task was waiting"
+
+
+def test_run_loop_still_runs_timers_alone_in_wake_up_order() -> None:
+    log: list[str] = []
+
+    def napper(name: str, naps: list[float]):
+        for seconds in naps:
+            yield seconds
+            log.append(name)
+
+    run_loop(napper("A", [0.03, 0.03]), napper("B", [0.045]), napper("C", [0]))
+    assert log == ["C", "A", "B", "A"]
+
+
+def test_run_loop_bounds_a_task_that_waits_for_data_that_never_comes() -> None:
+    def reader(sock: socket.socket):
+        yield ReadWait(sock)
+
+    near, far = socket.socketpair()
+    with near, far:
+        began = time.monotonic()
+        with pytest.raises(TimeoutError, match="still waiting after 0.2 s"):
+            run_loop(reader(near), limit=0.2)
+        assert time.monotonic() - began < 2
 
 
 def test_task_timeline_has_a_row_per_asyncio_task_all_in_one_thread() -> None:
@@ -193,12 +246,12 @@ VARIANTS = Path(__file__).parent / "submissions" / "ch06_coroutines"
 
 
 def _check_cells() -> dict[str, list[str]]:
-    """For each solution cell id, the sources of the check cells after it, hidden checks included."""
+    """For each solution or answer cell id, the sources of the check cells after it, hidden checks included."""
     cells: dict[str, list[str]] = {}
     current = None
     for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
         grading = cell.metadata.get("nbgrader", {})
-        if grading.get("solution") and grading.get("grade_id", "").endswith("_solution"):
+        if grading.get("solution"):  # an exercise's solution cell or a checkpoint's answer cell
             current = grading["grade_id"]
             cells[current] = []
         elif grading.get("grade") and current is not None:
@@ -232,3 +285,39 @@ def test_every_variant_gets_its_verdict_from_the_checks_called_directly(variant:
         assert failures, f"{variant.name} passed every check of {solution_id}"
     else:
         assert not failures, f"{variant.name} failed: {failures}"
+
+
+# ------------------------------------------------------------------------- the permits widget's measurement
+
+async def _download(tl: TaskTimeline, permits: asyncio.Semaphore, seconds: float) -> None:
+    async with permits:
+        with tl.span("downloads"):
+            await asyncio.sleep(seconds)
+
+
+@pytest.mark.parametrize("permits", [1, 3])
+def test_timeline_with_permits_runs_exactly_that_many_at_once(permits: int) -> None:
+    tl = timeline_with_permits(_download, permits, tasks=4, seconds=0.02)
+    assert len(tl.spans) == 4 and tl.max_concurrent("downloads") == permits
+    assert len(set(tl.threads)) == 4  # a row per task
+
+
+def test_timeline_with_permits_raises_what_a_download_raised_and_leaves_no_thread() -> None:
+    async def broken(tl: TaskTimeline, permits: asyncio.Semaphore, seconds: float) -> None:
+        raise KeyError("no such page")
+
+    before = set(threading.enumerate())
+    with pytest.raises(ExceptionGroup) as raised:
+        timeline_with_permits(broken, 2, tasks=2)
+    assert raised.group_contains(KeyError)
+    assert set(threading.enumerate()) <= before
+
+
+def test_timeline_with_permits_bounds_a_download_that_never_ends() -> None:
+    async def stuck(tl: TaskTimeline, permits: asyncio.Semaphore, seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    began = time.monotonic()
+    with pytest.raises(TimeoutError):
+        timeline_with_permits(stuck, 1, tasks=2, timeout=0.2)
+    assert time.monotonic() - began < 2

@@ -1,0 +1,2 @@
+# right: only the line after the call runs
+answer = 'b'

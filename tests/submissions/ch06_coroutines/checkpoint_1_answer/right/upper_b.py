@@ -1,0 +1,2 @@
+# right: the same letter in capitals
+answer = 'B'

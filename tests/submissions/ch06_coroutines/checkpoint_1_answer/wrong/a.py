@@ -1,0 +1,2 @@
+# wrong: thinks calling the function runs its body
+answer = 'a'

@@ -1,0 +1,2 @@
+# wrong: thinks the call runs the body and then fails
+answer = 'c'

@@ -1,0 +1,2 @@
+# wrong: thinks a call without await does not compile
+answer = 'd'

@@ -1,0 +1,2 @@
+# right: the same letter, with spaces and in capitals
+answer = ' C '

@@ -1,0 +1,2 @@
+# wrong: thinks the loop polls the socket
+answer = 'b'

@@ -1,0 +1,2 @@
+# right: the two with an await between check and act
+answer = 'ad'

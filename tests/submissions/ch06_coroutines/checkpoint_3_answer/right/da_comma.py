@@ -1,0 +1,2 @@
+# right: the same letters in another order, with a comma
+answer = 'd, a'

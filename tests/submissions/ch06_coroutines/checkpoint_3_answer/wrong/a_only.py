@@ -1,0 +1,2 @@
+# wrong: misses the threading.Lock taken after the await
+answer = 'a'

@@ -1,0 +1,2 @@
+# wrong: thinks an await after the update lets a task overdraw too
+answer = 'abd'

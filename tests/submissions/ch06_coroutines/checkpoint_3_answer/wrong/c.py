@@ -1,0 +1,2 @@
+# wrong: thinks the asyncio.Lock does not protect across its await
+answer = 'c'

@@ -1,0 +1,2 @@
+# wrong: misses the await between check and act in a)
+answer = 'd'

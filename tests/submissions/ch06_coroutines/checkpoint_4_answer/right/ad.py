@@ -1,0 +1,2 @@
+# right: both calls that do not await
+answer = 'ad'

@@ -1,0 +1,2 @@
+# right: the same letters as a list
+answer = ["d", "a"]

@@ -1,0 +1,2 @@
+# wrong: misses that computing in a coroutine blocks the loop too
+answer = 'a'

@@ -1,0 +1,2 @@
+# wrong: thinks awaiting a process pool blocks the loop
+answer = 'acd'

@@ -1,0 +1,2 @@
+# wrong: picks the calls that let the loop run
+answer = 'bc'

@@ -1,0 +1,2 @@
+# right: the task got a copy of the context when it was created
+answer = 'b'

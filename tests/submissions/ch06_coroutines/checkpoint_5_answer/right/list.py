@@ -1,0 +1,2 @@
+# right: the same letter in a list
+answer = ["b"]

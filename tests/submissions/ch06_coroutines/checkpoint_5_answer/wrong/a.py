@@ -1,0 +1,2 @@
+# wrong: thinks a task starts with an empty context
+answer = 'a'

@@ -1,0 +1,2 @@
+# wrong: thinks the task shares the caller's context
+answer = 'c'

@@ -1,0 +1,2 @@
+# wrong: thinks a ContextVar cannot be read in a task
+answer = 'd'
