@@ -2,9 +2,12 @@
 says what form is wanted, or why the answer is wrong."""
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from course.checks import checkpoints
+from course.grading import autograde as ag
+from course.grading.checkpoint_stubs import is_checkpoint_answer
 
 
 @pytest.mark.parametrize("answer", ["b", "B", " b ", ["b"], {"B"}])
@@ -41,3 +44,16 @@ def test_a_value_must_match_in_type_and_value() -> None:
         checkpoints.expect_value(True, 1, "because")
     with pytest.raises(AssertionError, match="not 3: because"):
         checkpoints.expect_value(3, 2, "because")
+
+
+def test_a_released_checkpoint_lets_run_all_go_on_and_scores_nothing_unanswered(chapter: str) -> None:
+    """In the release, every checkpoint's answer cell sets answer = None (no NotImplementedError to stop Run All),
+    and its check fails on that."""
+    released = nbformat.read(ag.REPO / "release" / chapter / f"{chapter}.ipynb", as_version=4)
+    cells = [c for c in released.cells if c.cell_type == "code" and is_checkpoint_answer(c)]
+    for cell in cells:
+        namespace: dict[str, object] = {}
+        exec(compile(cell.source, cell.metadata.nbgrader.grade_id, "exec"), namespace)  # noqa: S102 -- our own release
+        assert namespace["answer"] is None, cell.source
+        with pytest.raises(AssertionError, match="answer with"):
+            checkpoints.expect_choice(namespace["answer"], "a", "because")
