@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from course import interleave
 from course.fair_clock import FairClock
 
 __all__ = ["TookTooLong", "LeftoverThreads", "call_within", "call_own_work", "no_leftover_threads", "thread_stacks"]
@@ -72,10 +74,8 @@ def call_within(seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: An
 
     name = getattr(fn, "__qualname__", repr(fn))
     helper = threading.Thread(target=run, name=f"checked call of {name}", daemon=True)
-    clock = FairClock()
     helper.start()
-    while helper.is_alive() and (left := seconds - clock.elapsed()) > 0:
-        helper.join(min(left, POLL_SECONDS))
+    _join_within([helper], seconds)
     if helper.is_alive():
         raise TookTooLong(
             f"{name}(...) did not finish within {seconds:g} s: it is probably waiting for something that "
@@ -118,11 +118,22 @@ def call_own_work(seconds: float, forbidden: list[Callable[..., Any]], fn: Calla
 
 def wait_for_threads(threads: list[threading.Thread], seconds: float) -> list[threading.Thread]:
     """Join ``threads`` for at most ``seconds`` in total (on a FairClock); return those still alive."""
+    _join_within(threads, seconds)
+    return [t for t in threads if t.is_alive()]
+
+
+def _join_within(threads: list[threading.Thread], seconds: float) -> None:
+    """Join ``threads`` for at most ``seconds`` in all: on a FairClock, or under a controlled scheduler (whose
+    clock is virtual, ``course.interleave``) with one timed join each, as the scheduler counts time."""
+    if interleave.controls_this_thread():
+        deadline = time.monotonic() + seconds  # virtual time
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return
     clock = FairClock()
     for thread in threads:
         while thread.is_alive() and (left := seconds - clock.elapsed()) > 0:
             thread.join(min(left, POLL_SECONDS))
-    return [t for t in threads if t.is_alive()]
 
 
 @contextlib.contextmanager

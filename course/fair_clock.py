@@ -22,7 +22,7 @@ from time import monotonic as _monotonic  # the real clock, even where a check h
 
 __all__ = ["MAX_STRETCH", "FairClock"]
 
-MAX_STRETCH = 6.0  # a bound of s seconds ends after at most MAX_STRETCH * s seconds of wall time
+MAX_STRETCH = 10.0  # a bound of s seconds ends after at most MAX_STRETCH * s seconds of wall time
 # The threads' waits are read again once a tenth of the time since creation has passed, at least 20 ms and at
 # most half a second apart: between two reads the clock runs like the wall clock, so it is never more than that
 # ahead, and a long wait costs few reads of the process table.

@@ -44,7 +44,7 @@ from course.timeline import Mark, Span, Timeline
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Outcome", "explore", "is_student_code", "last_failure", "step", "steps_so_far"]
+__all__ = ["Outcome", "controls_this_thread", "explore", "is_student_code", "last_failure", "step", "steps_so_far"]
 
 STALL_SECONDS = 5.0  # time (on a FairClock) a thread may run without reaching a switch point
 MAX_STEPS = 10_000  # steps in one run before it counts as a busy loop (the right answers take at most 1 807)
@@ -354,12 +354,13 @@ class _Run:
         first = self._next(None)
         if first is not None:
             first.baton.release()
-        clock = FairClock()  # a stall is time the thread could have run: a busy machine does not shorten it
-        seen, since = -1, 0.0
+        seen, clock = -1, None
         while not self.finished.acquire(timeout=0.05):
             if len(self.steps) != seen:
-                seen, since = len(self.steps), clock.elapsed()
-            elif clock.elapsed() - since > STALL_SECONDS:
+                seen, clock = len(self.steps), None
+            elif clock is None:  # a stall counts time the thread could run: a busy machine does not shorten it
+                clock = FairClock()  # (made only once no step came for a moment: a search makes thousands of runs)
+            elif clock.elapsed() > STALL_SECONDS:
                 self._stop(self._stalled())
         for task in tasks + self.tasks[len(tasks):]:
             if not task.done:
@@ -602,6 +603,13 @@ def _factory(make: Callable[[_Run], Any], real: Callable[..., Any]) -> Callable[
         return real(*args, **kwargs)
 
     return create
+
+
+def controls_this_thread() -> bool:
+    """Whether the calling thread runs under a scheduler's control, on its virtual clock (a bound measured there
+    is virtual time: ``course.bounded`` then waits once, as the scheduler counts it)."""
+    run = _active
+    return run is not None and run.me() is not None
 
 
 def _clock(real: Callable[[], float], virtual: Callable[[_Run], float]) -> Callable[[], float]:

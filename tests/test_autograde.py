@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from course.fair_clock import FairClock
 from course.grading import autograde as ag
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
@@ -53,10 +53,10 @@ def test_every_exercise_has_wrong_and_right_variants(chapter: str) -> None:
 def test_blank_release_scores_zero_promptly(chapter: str) -> None:
     """Through the self-study command: every exercise 0, and no cell ran into the timeout."""
     released = ag.REPO / "release" / chapter / f"{chapter}.ipynb"
-    started = time.monotonic()
+    clock = FairClock()  # the grader and its kernel are this process's descendants: a loaded machine's waits do not count
     done = subprocess.run([sys.executable, "-m", "course", "grade", str(released)],
                           capture_output=True, text=True, timeout=600)
-    elapsed = time.monotonic() - started
+    elapsed = clock.elapsed()
     assert done.returncode == 0, done.stderr + done.stdout
     for exercise in ag.exercises(chapter):
         assert re.search(rf"{re.escape(exercise.title)}: 0 / \d", done.stdout), done.stdout
