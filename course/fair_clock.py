@@ -11,7 +11,8 @@ was running, or chose to wait (a lock, a sleep, a pipe). A deadlock, which waits
 running, is therefore caught as fast as on a quiet machine; code that runs is given the time it was denied.
 
 The sum over threads can exceed the time the group as a whole was held up (two threads waiting at once), so
-the clock may run slow, never fast. So that a hang is still bounded on a machine that never lets up, the
+the clock may run slow; it runs fast only by what descendants were held up before its first sample (a poll after
+creation) and between samples (at most half a second). So that a hang is still bounded on a machine that never lets up, the
 clock always runs at least ``1 / MAX_STRETCH`` as fast as the wall clock. Without ``/proc`` (macOS) it is the
 wall clock.
 """
@@ -36,19 +37,21 @@ class FairClock:
     def __init__(self, root: int | None = None) -> None:
         self.root = os.getpid() if root is None else root
         self._started = _monotonic()
-        self._first: dict[int, int] = {}  # thread id → its run-queue wait (ns) when first seen
-        self._last: dict[int, int] = {}  # thread id → its run-queue wait (ns) when last seen
-        self._sampled = float("-inf")
-        self._first.update(self._waits())
-        self._last.update(self._first)
+        # Thread id → its run-queue wait (ns) when first seen, and when last seen. Creation reads only the root's
+        # own threads, which is cheap; the descendants, which may take a read of the whole process table (a fork
+        # storm leaves hundreds), are first read at the first sample, a poll later: most bounded calls end sooner.
+        self._first: dict[int, int] = _thread_waits(self.root)
+        self._last: dict[int, int] = dict(self._first)
+        self._sampled: float | None = None
 
     def elapsed(self) -> float:
         """Seconds of wall time since creation, less the run-queue wait of the group's threads meanwhile."""
         now = _monotonic()
-        if now - self._sampled >= _sample_gap(now - self._started):
-            self._sampled = now
+        if self._sampled is None or now - self._sampled >= _sample_gap(now - self._started):
+            first_sample, self._sampled = self._sampled is None, now
             for tid, wait in self._waits().items():
-                self._first.setdefault(tid, 0)  # a thread born since creation waited only since
+                # A thread first seen now existed at creation (first sample) or was born since (later ones).
+                self._first.setdefault(tid, wait if first_sample else 0)
                 self._last[tid] = wait
         wall = now - self._started
         held_up = sum(max(0, self._last[t] - self._first[t]) for t in self._last) / 1e9  # a reused id: 0
@@ -58,17 +61,24 @@ class FairClock:
         """Run-queue wait in ns of every thread of ``root`` and its descendants, by thread id."""
         waits: dict[int, int] = {}
         for pid in _tree(self.root):
-            try:
-                tids = os.listdir(f"/proc/{pid}/task")
-            except OSError:
-                continue
-            for tid in tids:
-                try:
-                    with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as stat:
-                        waits[int(tid)] = int(stat.read().split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
+            waits |= _thread_waits(pid)
         return waits
+
+
+def _thread_waits(pid: int) -> dict[int, int]:
+    """Run-queue wait in ns of every thread of process ``pid``, by thread id (empty if it is gone)."""
+    waits: dict[int, int] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return waits
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as stat:
+                waits[int(tid)] = int(stat.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return waits
 
 
 def _sample_gap(age: float) -> float:
