@@ -1,4 +1,5 @@
-"""The course's command line: ``python -m course lab | grade NOTEBOOK | autograde CHAPTER | bench | class ACTION`` (``./dev`` wraps it)."""
+"""The course's command line: ``python -m course lab | grade NOTEBOOK | autograde CHAPTER | bench | class ACTION``
+(``./dev`` wraps it)."""
 from __future__ import annotations
 
 import argparse

@@ -28,7 +28,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from pgserver import running_postgres
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
 
 from course.grading import autograde as ag
 from course.grading import classroom
@@ -96,14 +96,19 @@ def _menu(page: Page, item: str) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
 
 
-def _formgrader_action(page: Page, column: str) -> None:
-    """Click the Formgrader's button in ``column`` of the chapter's row, and dismiss its "Success" dialog."""
-    formgrader = page.frame_locator(".jp-MainAreaWidget iframe").first
-    formgrader.locator("tr", has_text=CHAPTER).locator(f"td.{column} a").click()
-    dialog = formgrader.locator(".modal-content")
+def _click_and_confirm(scope: Page | FrameLocator, row: str, column: str) -> None:
+    """Click the Formgrader's button in ``column`` of the table row that names ``row``, and dismiss the "Success"
+    dialog it answers with."""
+    scope.locator("tr", has_text=row).locator(f"td.{column} a").click()
+    dialog = scope.locator(".modal-content")
     expect(dialog.locator(".modal-title")).to_have_text("Success", timeout=SLOW)
     dialog.locator(".modal-footer .close").click()
     expect(dialog).to_have_count(0)
+
+
+def _formgrader_action(page: Page, column: str) -> None:
+    """The chapter's button in ``column`` of the Formgrader that JupyterLab shows."""
+    _click_and_confirm(page.frame_locator(".jp-MainAreaWidget iframe").first, CHAPTER, column)
 
 
 def release(page: Page) -> None:
@@ -145,9 +150,8 @@ def grade(page: Page, base: str, students: list[str], commented: str) -> None:
     _formgrader_action(page, "collect")
     page.goto(f"{base}/formgrader/manage_submissions/{CHAPTER}")
     for student in students:
-        row = page.locator("tr", has_text=student)
-        row.locator("td.autograde a").click()
-        expect(row.locator("td.status")).to_have_text("graded", timeout=SLOW)
+        _click_and_confirm(page, student, "autograde")
+        expect(page.locator("tr", has_text=student).locator("td.status")).to_have_text("graded")
     page.goto(f"{base}/formgrader/manage_students/{commented}/{CHAPTER}")
     page.locator("td a", has_text=CHAPTER).first.click()
     comment = page.locator("textarea.comment").first
