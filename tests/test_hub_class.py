@@ -81,14 +81,20 @@ class Hub:
     def __init__(self, browser: Browser, url: str, password: str) -> None:
         self.browser, self.url, self.password = browser, url, password
 
-    def login(self, user: str, then: str) -> Page:
+    def log_in(self, user: str, then: str) -> Page:
+        """Log ``user`` in, in a browser session of their own, going on to ``then``; returns at once, while their
+        server may still be starting (see ``lab_ready``)."""
         page = self.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.goto(f"{self.url}/hub/login?next={then}")
         page.fill("#username_input", user)
         page.fill("#password_input", self.password)
         page.click("#login_submit")
-        expect(page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader")).to_be_visible(timeout=SLOW)
         return page
+
+
+def lab_ready(page: Page) -> Page:
+    expect(page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader")).to_be_visible(timeout=SLOW)
+    return page
 
 
 def _menu(page: Page, item: str) -> None:
@@ -121,9 +127,9 @@ def release(page: Page) -> None:
     expect(formgrader.locator("tr", has_text=CHAPTER).locator("td.status")).to_have_text("released")
 
 
-def solve_and_submit(page: Page, answers: list[str]) -> str:
+def solve(page: Page, answers: list[str]) -> None:
     """A student: Assignment List → Fetch, open the notebook, paste ``answers`` into the first solution cells,
-    Validate, then Submit. Returns what Validate said."""
+    and click Validate (which runs while the other student works)."""
     _menu(page, "Assignment List")
     page.locator("#released_assignments_list .list_item", has_text=CHAPTER).get_by_role("button", name="Fetch").click()
     fetched = page.locator("#fetched_assignments_list > .list_item", has_text=CHAPTER)
@@ -135,12 +141,16 @@ def solve_and_submit(page: Page, answers: list[str]) -> str:
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(answer)
     page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True).click()  # saves, then validates
+
+
+def submit(page: Page) -> str:
+    """A student who clicked Validate: read its verdict, then Submit from the Assignment List."""
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_be_visible(timeout=SLOW)
     verdict = dialog.inner_text()
     dialog.get_by_role("button").last.click()
     page.get_by_role("tab", name="Assignments").click()
-    fetched.get_by_role("button", name="Submit").click()
+    page.locator("#fetched_assignments_list > .list_item", has_text=CHAPTER).get_by_role("button", name="Submit").click()
     expect(page.locator("#submitted_assignments_list .list_item", has_text=CHAPTER).first).to_be_visible(timeout=SLOW)
     return verdict
 
@@ -189,6 +199,11 @@ def hidden_test_lines() -> list[str]:
     return lines
 
 
+def _accepts(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _class_processes(users: list[str]) -> list[int]:
     uids = {pwd.getpwnam(user).pw_uid for user in users}
     return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) in uids]
@@ -220,6 +235,7 @@ def test_a_class_on_jupyterhub_in_chromium(browser: Browser) -> None:
                 run_readme(stop_line, env)
             room = classroom.load(root)
             assert not _class_processes([instructor, *students, room.grader]), "the class left processes running"
+            assert not _accepts(port), "the proxy still listens after `stop`"
             with Gradebook(db_url) as gradebook:
                 scores = {s: gradebook.find_submission(CHAPTER, s) for s in students}
                 totals = {s: (sub.score, sub.max_score) for s, sub in scores.items()}
@@ -240,15 +256,18 @@ def points_of(grade_ids: list[str]) -> list[float]:
 
 
 def run_class(hub: Hub, instructor: str, students: list[str]) -> None:
-    """The whole cycle through the hub, each person in their own browser session."""
+    """The whole cycle through the hub, each person in their own browser session. The students log in (and their
+    servers start) while the instructor releases, and validate at the same time, as in a real class."""
     service = f"{hub.url}/services/{classroom.COURSE_ID}"
-    teacher = hub.login(instructor, f"/services/{classroom.COURSE_ID}/lab")
-    release(teacher)
+    teacher = hub.log_in(instructor, f"/services/{classroom.COURSE_ID}/lab")
+    pages = {student: hub.log_in(student, f"/hub/spawn/{student}") for student in students}
+    release(lab_ready(teacher))
     solutions = list(ag.solution_sources(CHAPTER).values())
     full, half = students
-    pages = {full: hub.login(full, f"/hub/spawn/{full}"), half: hub.login(half, f"/hub/spawn/{half}")}
-    assert "NotImplementedError" not in solve_and_submit(pages[full], solutions)
-    assert "NotImplementedError" in solve_and_submit(pages[half], solutions[:1])
+    for student, answers in ((full, solutions), (half, solutions[:1])):
+        solve(lab_ready(pages[student]), answers)
+    assert "NotImplementedError" not in submit(pages[full])
+    assert "NotImplementedError" in submit(pages[half])
     grade(teacher, service, students, commented=full)
     hidden = hidden_test_lines()
     for student, page in pages.items():
