@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -131,9 +132,19 @@ def classroom(args: argparse.Namespace) -> int:
 def names(text: str) -> list[str]:
     """An argparse type: comma-separated Linux account names."""
     found = [n.strip() for n in text.split(",") if n.strip()]
-    if not found or not all(n.replace("-", "").replace("_", "").isalnum() and n[0].isalpha() for n in found):
-        raise argparse.ArgumentTypeError(f"expected account names separated by commas (e.g. alice,bob), got {text!r}")
+    # Lower case: JupyterHub lower-cases the names people log in with, and each server runs as that Linux account.
+    if not found or not all(re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", n) for n in found):
+        raise argparse.ArgumentTypeError(f"expected lower-case account names separated by commas (e.g. alice,bob), "
+                                         f"got {text!r}")
     return found
+
+
+def name(text: str) -> str:
+    """An argparse type: one Linux account name."""
+    found = names(text)
+    if len(found) != 1:
+        raise argparse.ArgumentTypeError(f"expected one account name, got {text!r}")
+    return found[0]
 
 
 def positive(text: str) -> int:
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=bench)
     p = sub.add_parser("class", help="set up, start or stop a class on JupyterHub on this machine (as root)")
     p.add_argument("action", choices=["setup", "start", "stop"])
-    p.add_argument("--instructor", default="instructor", help="with setup: the instructor's account name")
+    p.add_argument("--instructor", type=name, default="instructor", help="with setup: the instructor's account name")
     p.add_argument("--students", type=names, default=["student1", "student2"],
                    help="with setup: the students' account names, comma-separated")
     p.set_defaults(run=classroom)

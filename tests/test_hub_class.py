@@ -55,7 +55,7 @@ def run_readme(command: str, env: dict[str, str]) -> str:
     """One README command: `./dev class …` is `python -m course class …` once ./dev has set up the environment
     (which the suite's own `./dev test` has done)."""
     argv = [sys.executable, "-m", "course", *command.split()[1:]]
-    done = subprocess.run(argv, cwd=ag.REPO, env=env, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(argv, cwd=ag.REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr[-3000:]}"
     return done.stdout
 
@@ -164,10 +164,12 @@ def grade(page: Page, base: str, students: list[str], commented: str) -> None:
         expect(page.locator("tr", has_text=student).locator("td.status")).to_have_text("graded")
     page.goto(f"{base}/formgrader/manage_students/{commented}/{CHAPTER}")
     page.locator("td a", has_text=CHAPTER).first.click()
-    comment = page.locator("textarea.comment").first
-    comment.fill(COMMENT)
-    comment.press("Tab")  # the comment is saved when it changes
-    expect(page.locator(".comment-saved").first).to_be_visible(timeout=30_000)
+    comment = page.locator("textarea.comment[placeholder]").first  # the placeholder: its editor is set up
+    with page.expect_response(lambda r: "/api/comment/" in r.url and r.request.method == "PUT",
+                              timeout=SLOW) as saved:
+        comment.fill(COMMENT)
+        comment.press("Tab")  # the Formgrader saves a comment when it changes
+    assert saved.value.ok, saved.value.status
     page.goto(f"{base}/lab")
     _menu(page, "Formgrader")
     _formgrader_action(page, "generate-feedback")

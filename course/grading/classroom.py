@@ -12,8 +12,8 @@ Everything lives under one folder (``COURSE_CLASS_ROOT``, default /srv/python-co
 - ``lib/``       the student-facing ``course`` package the notebooks import, read-only for everyone;
 - ``jupyter/``   the nbgrader settings every account reads (exchange, course id, multi-course layout);
 - ``jupyter-grader/``  the course service's own Jupyter settings (the Formgrader may be framed by its lab);
-- ``exchange/``  the shared exchange, writable by everyone (nbgrader #659, #1225: its own modes keep
-                 submissions private);
+- ``exchange/``  the shared exchange, writable by everyone and sticky (nbgrader #659, #1225: nbgrader's own
+                 modes inside it keep submissions private);
 - ``hub/``       JupyterHub's state, its log, and ``class.json`` (ports, accounts, the test password), root only.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ from course.grading.autograde import REPO, GradingError, chapters
 COURSE_ID = "python-concurrency"
 HUB_CONFIG = Path(__file__).with_name("jupyterhub_config.py")  # the template JupyterHub loads; reads class.json
 VENV = Path(os.environ.get("COURSE_GRADER_VENV", "/opt/python-concurrency/grader"))  # a Python every account runs
-START_SECONDS = 60
+START_SECONDS = 120  # the hub and the course service took 20 to 60 s to answer on a busy 2-core machine
 STOP_SECONDS = 30
 
 __all__ = ["Classroom", "load", "setup", "start", "stop"]
@@ -96,16 +96,22 @@ def _account(name: str, homes: str) -> pwd.struct_passwd:
     try:
         account = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/bash", name],
-                       check=True, capture_output=True, text=True)
+        _run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/bash", name])
         account = pwd.getpwnam(name)
     if account.pw_dir != str(home):
-        subprocess.run(["usermod", "--home", str(home), name], check=True, capture_output=True, text=True)
+        _run(["usermod", "--home", str(home), name])
         account = pwd.getpwnam(name)
     home.mkdir(parents=True, exist_ok=True)
     os.chown(home, account.pw_uid, account.pw_gid)
     home.chmod(0o700)
     return account
+
+
+def _run(argv: list[str]) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if done.returncode:
+        raise GradingError(f"`{' '.join(argv)}` failed: {done.stderr.strip()} (account names: lower-case letters, "
+                           f"digits, - and _, starting with a letter)")
 
 
 def _tree_owned_by(folder: Path, account: pwd.struct_passwd) -> None:
@@ -141,7 +147,7 @@ def _write_files(room: Classroom, grader: pwd.struct_passwd) -> None:
     root.chmod(0o755)
     exchange = root / "exchange"
     exchange.mkdir(exist_ok=True)
-    exchange.chmod(0o777)
+    exchange.chmod(0o1777)  # like /tmp: nobody renames or removes another's course folder
     lib = root / "lib"
     shutil.rmtree(lib, ignore_errors=True)
     shutil.copytree(sandbox.PACKAGE, lib / "course", ignore=sandbox._not_for_the_kernel)
@@ -200,6 +206,9 @@ def start() -> Classroom:
     """Start JupyterHub (and through it the proxy and the course service) in the background; return once the
     hub answers through the proxy."""
     room = load()
+    if not shutil.which("configurable-http-proxy"):
+        raise GradingError("JupyterHub needs configurable-http-proxy on PATH: `npm install --global "
+                           "configurable-http-proxy` (./dev class installs it).")
     if _running_pid(room):
         raise GradingError(f"The class's hub is already running ({room.url}); `./dev class stop` stops it.")
     hub = room.path("hub")

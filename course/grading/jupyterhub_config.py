@@ -70,5 +70,6 @@ c.Spawner.cmd = [str(venv / "bin" / "jupyterhub-singleuser")]
 c.Spawner.args = LAB
 c.Spawner.environment = SHARED | {"PYTHONPATH": str(root / "lib")}
 c.Spawner.notebook_dir = "~"
-c.Spawner.start_timeout = 60
-c.Spawner.http_timeout = 60
+# A student's server took up to about a minute to start and answer on a busy 2-core machine; leave room.
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
