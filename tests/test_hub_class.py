@@ -11,7 +11,6 @@ the class may run.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import re
@@ -206,17 +205,6 @@ def _accepts(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _class_processes(users: list[str]) -> list[int]:
-    uids = {pwd.getpwnam(user).pw_uid for user in users}
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) in uids]
-
-
-def _owner(path: Path) -> int | None:
-    with contextlib.suppress(OSError):
-        return path.stat().st_uid
-    return None
-
-
 def test_a_class_on_jupyterhub_in_chromium(browser: Browser) -> None:
     assert os.geteuid() == 0, "a class needs Linux accounts: run the suite as root (CI does)"
     setup_line, start_line, stop_line = readme_commands()
@@ -236,7 +224,8 @@ def test_a_class_on_jupyterhub_in_chromium(browser: Browser) -> None:
             finally:
                 run_readme(stop_line, env)
             room = classroom.load(root)
-            assert not _class_processes([instructor, *students, room.grader]), "the class left processes running"
+            accounts = {pwd.getpwnam(user).pw_uid for user in (instructor, *students, room.grader)}
+            assert not classroom.processes_of(accounts), "the class left processes running"
             assert not _accepts(port), "the proxy still listens after `stop`"
             with Gradebook(db_url) as gradebook:
                 scores = {s: gradebook.find_submission(CHAPTER, s) for s in students}

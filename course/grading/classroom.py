@@ -42,7 +42,7 @@ VENV = Path(os.environ.get("COURSE_GRADER_VENV", "/opt/python-concurrency/grader
 START_SECONDS = 120  # the hub and the course service took 20 to 60 s to answer on a busy 2-core machine
 STOP_SECONDS = 30
 
-__all__ = ["Classroom", "load", "setup", "start", "stop"]
+__all__ = ["Classroom", "load", "processes_of", "setup", "start", "stop"]
 
 
 @dataclass
@@ -237,7 +237,8 @@ def _running_pid(room: Classroom) -> int | None:
     return None
 
 
-def _processes_of(uids: set[int]) -> list[int]:
+def processes_of(uids: set[int]) -> list[int]:
+    """The processes that the users ``uids`` run (Linux's /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
@@ -262,7 +263,7 @@ def stop() -> Classroom:
     room.path("hub", "jupyterhub.pid").unlink(missing_ok=True)
     uids = {pwd.getpwnam(name).pw_uid for name in (room.instructor, *room.students, room.grader)}
     deadline = time.monotonic() + STOP_SECONDS
-    while (left := _processes_of(uids)) and time.monotonic() < deadline:
+    while (left := processes_of(uids)) and time.monotonic() < deadline:
         for uid in uids:
             sandbox._kill_all_of(uid)
         time.sleep(0.1)
