@@ -1,8 +1,10 @@
-"""The course's command line: ``python -m course lab | grade NOTEBOOK | autograde CHAPTER | bench`` (``./dev`` wraps it)."""
+"""The course's command line: ``python -m course lab | grade NOTEBOOK | autograde CHAPTER | bench | class ACTION``
+(``./dev`` wraps it)."""
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -123,6 +125,30 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def classroom(args: argparse.Namespace) -> int:
+    from course.grading import classroom
+
+    return classroom.main(args.action, args.instructor, args.students)
+
+
+def names(text: str) -> list[str]:
+    """An argparse type: comma-separated Linux account names."""
+    found = [n.strip() for n in text.split(",") if n.strip()]
+    # Lower case: JupyterHub lower-cases the names people log in with, and each server runs as that Linux account.
+    if not found or not all(re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", n) for n in found):
+        raise argparse.ArgumentTypeError(f"expected lower-case account names separated by commas (e.g. alice,bob), "
+                                         f"got {text!r}")
+    return found
+
+
+def name(text: str) -> str:
+    """An argparse type: one Linux account name."""
+    found = names(text)
+    if len(found) != 1:
+        raise argparse.ArgumentTypeError(f"expected one account name, got {text!r}")
+    return found[0]
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     if not text.isdigit() or int(text) < 1:
@@ -151,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
                                                "Chapter 4's checks, before and after the scheduler")
     p.add_argument("--submissions", type=positive, default=40, help="with `parallel`: how many submissions to grade")
     p.set_defaults(run=bench)
+    p = sub.add_parser("class", help="set up, start or stop a class on JupyterHub on this machine (as root)")
+    p.add_argument("action", choices=["setup", "start", "stop"])
+    p.add_argument("--instructor", type=name, default="instructor", help="with setup: the instructor's account name")
+    p.add_argument("--students", type=names, default=["student1", "student2"],
+                   help="with setup: the students' account names, comma-separated")
+    p.set_defaults(run=classroom)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -3,6 +3,7 @@ grading. Nothing here is imported by a chapter's notebook; ``course/`` outside t
 
 - ``autograde``          drive nbgrader's autograde for self-study grading, tests and benchmarks
 - ``parallel_grading``   ``./dev autograde --jobs N``: several submissions at once into the real gradebook
+- ``classroom``          ``./dev class setup|start|stop``: a class on JupyterHub (its config: ``jupyterhub_config.py``)
 - ``robust_execute``     nbgrader's Execute step, surviving kernels that die or hang, sandboxed and guarded
 - ``sandbox``            limits, another user, hidden course files and cleanup for each grading kernel
 - ``kernel``             the grading kernel: ipykernel with the guard armed before student code runs
