@@ -32,6 +32,7 @@ VARIANTS = Path(__file__).parent / "submissions" / CHAPTER
 NOTEBOOKS = 10  # distinct notebooks, each submitted twice: 20 submissions
 START_SECONDS = 60
 GRADING_SECONDS = 600
+KILL_AT = 3  # the killed worker's kernel during which it is killed
 
 
 def _answer_sets() -> list[tuple[dict[str, str], dict[str, bool]]]:
@@ -95,22 +96,28 @@ def _cluster(tmp: Path, env: dict[str, str]) -> Iterator[tuple[str, dict[str, su
                 _stop(process)
 
 
-def _kernels_of(pid: int) -> list[psutil.Process]:
-    """The processes ``pid`` started, once one of them is a grading kernel (else none)."""
-    with contextlib.suppress(psutil.NoSuchProcess):
+def _kernel_of(pid: int) -> tuple[int, list[psutil.Process]]:
+    """The grading kernel that process ``pid`` runs now (0 if none), and every process ``pid`` started."""
+    with contextlib.suppress(psutil.Error):
         children = psutil.Process(pid).children(recursive=True)
-        with contextlib.suppress(psutil.Error):
-            if any("course.grading.kernel" in " ".join(c.cmdline()) for c in children):
-                return children
-    return []
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                if "course.grading.kernel" in " ".join(child.cmdline()):
+                    return child.pid, children
+    return 0, []
 
 
 def _kill_mid_grade(worker: subprocess.Popen, grading) -> list[psutil.Process]:
-    """SIGKILL ``worker`` as soon as it runs a grading kernel; return what it had started then."""
-    deadline = time.monotonic() + GRADING_SECONDS
-    while not (started := _kernels_of(worker.pid)):
-        assert not grading.done() and time.monotonic() < deadline, "the worker never ran a kernel"
-        time.sleep(0.02)
+    """SIGKILL ``worker`` while it runs its ``KILL_AT``-th grading kernel (so both workers have graded some
+    submissions by then); return every process it had started at that moment."""
+    deadline, seen = time.monotonic() + GRADING_SECONDS, set()
+    while True:
+        kernel, started = _kernel_of(worker.pid)
+        seen |= {kernel} - {0}
+        if len(seen) == KILL_AT:
+            break
+        assert not grading.done() and time.monotonic() < deadline, f"the worker ran {len(seen)} kernels, not {KILL_AT}"
+        time.sleep(0.05)
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     return started
@@ -150,6 +157,8 @@ def test_a_worker_killed_mid_grade_costs_nothing(tmp_path: Path, monkeypatch: py
     reruns = [r.student for r in results if r.rerun]
     assert len(reruns) == 1, f"exactly the submission being graded when its worker died is regraded: {reruns}"
     assert {r.job.worker for r in results if r.rerun} == {workers["w2"]}, "the rerun is not on the other worker"
+    graded_by = {r.job.worker for r in results}
+    assert graded_by == set(workers.values()), f"both workers graded: {graded_by}"
     gone, alive = psutil.wait_procs(orphans, timeout=10)
     assert not alive, f"the killed worker's kernel outlived it: {alive}"
     assert not [p for p in (course / pg.IN_PROGRESS).rglob("*") if p.is_file()], "a grading left its marker"

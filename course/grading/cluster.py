@@ -21,6 +21,7 @@ import logging
 import socket
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,8 @@ class Job:
 @contextlib.contextmanager
 def jobs(address: str | None, workers: int) -> Iterator[Any]:
     """A ``distributed.Client`` of the scheduler at ``address``, or of a new local cluster of ``workers``
-    single-threaded processes (closed, with its workers, on exit)."""
+    single-threaded processes (closed, with its workers, on exit). A local worker has no memory limit: the
+    kernels' limits are the sandbox's, and a worker Dask restarted for memory would cost a submission a rerun."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -54,7 +56,7 @@ def jobs(address: str | None, workers: int) -> Iterator[Any]:
         return
     with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                         silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                         memory_limit=0, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -68,14 +70,14 @@ def _timed(function: Callable[[Any], Any], item: Any) -> tuple[str, float, float
 
 
 def run(client: Any, function: Callable[[Any], Any], items: Iterable[Any], name: Callable[[Any], str]) -> Iterator[Job]:
-    """Submit ``function(item)`` for every item, one task each (its key from ``name(item)``), and yield each
-    ``Job`` once as it finishes, in the order they finish. A task that raised, or whose workers kept dying,
-    comes back with ``error`` set; the others are not held up by it."""
+    """Submit ``function(item)`` for every item, one task each (its key ``name(item)`` and this run's token, so
+    that two runs never share a task), and yield each ``Job`` once as it finishes, in the order they finish. A
+    task that raised, or whose workers kept dying, comes back with ``error`` set; the others are not held up."""
     from distributed import as_completed
 
-    pending = {}
+    token, pending = uuid.uuid4().hex[:8], {}
     for item in items:
-        pending[client.submit(_timed, function, item, key=name(item), pure=False)] = Job(item, time.time())
+        pending[client.submit(_timed, function, item, key=f"{name(item)}-{token}")] = Job(item, time.time())
     for future in as_completed(pending):
         job = pending.pop(future)
         try:
