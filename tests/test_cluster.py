@@ -3,13 +3,16 @@
 kernel runs a student's notebook. The killed worker must cost nothing: every submission graded exactly once
 (its task rerun on the other worker), each with the points its answers deserve and the same points as its twin
 (every notebook is submitted by two students), one row per submission in a gradebook with no half-written
-grade, and nothing left of the killed worker's kernel.
+grade, and nothing left of the killed worker's kernel. And a cluster that cannot grade (no worker, a worker
+of several threads, a SQLite gradebook with workers on other machines) is refused before grading, saying what to do.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +28,6 @@ from pgserver import running_postgres
 from course.grading import autograde as ag
 from course.grading import parallel_grading as pg
 
-pytestmark = pytest.mark.slow
 
 CHAPTER = "ch01_os_history"
 VARIANTS = Path(__file__).parent / "submissions" / CHAPTER
@@ -135,6 +137,7 @@ def _gradebook_rows(url: str) -> dict[str, int]:
         }
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_grade_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", "10")
     sets = _answer_sets()
@@ -157,6 +160,7 @@ def test_a_worker_killed_mid_grade_costs_nothing(tmp_path: Path, monkeypatch: py
     reruns = [r.student for r in results if r.rerun]
     assert len(reruns) == 1, f"exactly the submission being graded when its worker died is regraded: {reruns}"
     assert {r.job.worker for r in results if r.rerun} == {workers["w2"]}, "the rerun is not on the other worker"
+    assert re.search(rf"^{reruns[0]} .*\(regraded from scratch", pg.report(results), re.MULTILINE), pg.report(results)
     graded_by = {r.job.worker for r in results}
     assert graded_by == set(workers.values()), f"both workers graded: {graded_by}"
     gone, alive = psutil.wait_procs(orphans, timeout=10)
@@ -171,3 +175,31 @@ def test_a_worker_killed_mid_grade_costs_nothing(tmp_path: Path, monkeypatch: py
         assert grades[student] == grades[f"{'b' if student[0] == 'a' else 'a'}{student[1:]}"], f"{student} and its twin"
     cells = len(next(iter(grades.values())))
     assert rows == {"submissions": 20, "students": 20, "notebooks": 20, "grades": 20 * cells, "unset": 0}, rows
+
+
+class _StandInClient:
+    """What ``check_workers`` asks a cluster: each worker's threads, and the result of running a function on
+    every worker (here, each one's host name)."""
+
+    def __init__(self, threads: dict[str, int], hosts: dict[str, str]) -> None:
+        self.threads, self.hosts = threads, hosts
+
+    def nthreads(self) -> dict[str, int]:
+        return self.threads
+
+    def run(self, function) -> dict[str, str]:
+        return self.hosts
+
+
+def test_a_cluster_that_cannot_grade_is_refused_before_grading_with_what_to_do() -> None:
+    here, sqlite, postgres = socket.gethostname(), "sqlite:////course/gradebook.db", "postgresql+psycopg://g@db/gb"
+    refused = {
+        "The cluster has no worker": (_StandInClient({}, {}), postgres),
+        "start them with `dask worker ADDRESS --nthreads 1`": (_StandInClient({"w1": 1, "w2": 4}, {}), postgres),
+        "Set COURSE_DB_URL to a PostgreSQL URL": (_StandInClient({"w1": 1, "w2": 1}, {"w1": here, "w2": "other"}), sqlite),
+    }
+    for advice, (client, url) in refused.items():
+        with pytest.raises(ag.GradingError, match=re.escape(advice)):
+            pg.check_workers(client, url)
+    pg.check_workers(_StandInClient({"w1": 1, "w2": 1}, {"w1": here, "w2": "other"}), postgres)
+    pg.check_workers(_StandInClient({"w1": 1, "w2": 1}, {"w1": here, "w2": here}), sqlite)

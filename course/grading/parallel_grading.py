@@ -292,6 +292,7 @@ def report(results: list[Result]) -> str:
             lines.append(f"{r.student:{width}}  NOT GRADED: {r.failure}")
         else:
             note = "  (already autograded; --force regrades it)" if r.skipped else ""
+            note += "  (regraded from scratch: an earlier attempt died mid-grade)" if r.rerun else ""
             lines.append(f"{r.student:{width}}  {r.score:g}/{r.max_score:g}{note}")
     return "\n".join(lines)
 
