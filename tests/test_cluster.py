@@ -72,10 +72,11 @@ def _cluster(tmp: Path, env: dict[str, str]) -> Iterator[tuple[str, dict[str, su
     workers' processes and addresses by name. The workers run without a nanny, so that killing one is the whole
     worker going, as when its machine dies; one thread each, as grading requires.
 
-    Loopback rather than two network namespaces: the workers reach the scheduler, PostgreSQL and the course
-    folder exactly as remote ones would (by TCP address, and a shared file system), while veth pairs and
-    routes would add root-only setup, and what the test proves (a task rerun, one write per submission) does
-    not depend on the network between them.
+    Loopback rather than two network namespaces (``ip netns`` and veth pairs do work here as root): the workers
+    reach the scheduler, PostgreSQL and the course folder as remote ones would (by TCP address, and a shared
+    file system), and what the test proves (a task rerun, one write per submission) does not depend on the
+    network between them; namespaces would need PostgreSQL and the scheduler listening beyond loopback, and
+    names and subnets unique per test run, cleaned up after a crash, for no further proof.
     """
     from distributed import Client
 

@@ -46,7 +46,9 @@ class Job:
 def jobs(address: str | None, workers: int) -> Iterator[Any]:
     """A ``distributed.Client`` of the scheduler at ``address``, or of a new local cluster of ``workers``
     single-threaded processes (closed, with its workers, on exit). A local worker has no memory limit: the
-    kernels' limits are the sandbox's, and a worker Dask restarted for memory would cost a submission a rerun."""
+    kernels' limits are the sandbox's, and a worker Dask restarted for memory would cost a submission a rerun.
+    Its scheduler's HTTP server (which Dask starts even without a dashboard) takes a free loopback port: the
+    default, 8787, is taken when two gradings run at once, and Dask then warns."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -55,7 +57,7 @@ def jobs(address: str | None, workers: int) -> Iterator[Any]:
             yield client
         return
     with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}), \
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                          memory_limit=0, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
