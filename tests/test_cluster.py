@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -35,6 +36,7 @@ NOTEBOOKS = 10  # distinct notebooks, each submitted twice: 20 submissions
 START_SECONDS = 60
 GRADING_SECONDS = 600
 KILL_AT = 3  # the killed worker's kernel during which it is killed
+ORPHAN_SECONDS = 30  # how long what the killed worker started may take to die (it dies at once; a bound)
 
 
 def _answer_sets() -> list[tuple[dict[str, str], dict[str, bool]]]:
@@ -52,25 +54,66 @@ def _answer_sets() -> list[tuple[dict[str, str], dict[str, bool]]]:
     return sets
 
 
-def _start(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", *argv], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
+# A stand-in for a worker's machine: it starts the worker and stays its processes' last ancestor (a Linux
+# "child subreaper": what the worker started and leaves behind becomes its child, not init's), reaps each one
+# that ends, and exits once none is left. So while anything the worker started lives, it does not exit.
+MACHINE = """
+import ctypes, os, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+print(subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL).pid, flush=True)
+while True:
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        os.wait()
+    except ChildProcessError:
+        break
+"""
+
+
+@dataclass
+class Machine:
+    """A worker's stand-in machine and the worker running there."""
+
+    process: subprocess.Popen
+    worker: int  # the worker's pid
+
+    def all_gone(self, seconds: float) -> bool:
+        """Whether everything the worker started has ended, waiting at most ``seconds`` for it."""
+        try:
+            self.process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def leftovers(self) -> list[str]:
+        with contextlib.suppress(psutil.Error):
+            return [" ".join(p.cmdline())[:200] for p in psutil.Process(self.process.pid).children(recursive=True)]
+        return []
+
+    def stop(self) -> None:
+        """End the worker, and anything it left, and the machine."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.worker, signal.SIGTERM)
+        if not self.all_gone(15):
+            for pid in [p.pid for p in psutil.Process(self.process.pid).children(recursive=True)] + [self.process.pid]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def _worker_machine(name: str, address_file: Path, env: dict[str, str]) -> Machine:
+    argv = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(address_file), "--nthreads", "1",
+            "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", "--name", name]
+    machine = subprocess.Popen([sys.executable, "-c", MACHINE, *argv], env=env, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return Machine(machine, int(machine.stdout.readline()))
 
 
 @contextlib.contextmanager
-def _cluster(tmp: Path, env: dict[str, str]) -> Iterator[tuple[str, dict[str, subprocess.Popen], dict[str, str]]]:
-    """``dask scheduler`` and two ``dask worker`` processes on loopback; yields the scheduler's address, and the
-    workers' processes and addresses by name. The workers run without a nanny, so that killing one is the whole
-    worker going, as when its machine dies; one thread each, as grading requires.
+def _cluster(tmp: Path, env: dict[str, str]) -> Iterator[tuple[str, dict[str, Machine], dict[str, str]]]:
+    """``dask scheduler`` and two ``dask worker`` processes on loopback, each worker on a stand-in machine;
+    yields the scheduler's address, and the workers' machines and addresses by name. The workers run without a
+    nanny, so that killing one is the whole worker going, as when its machine dies; one thread each, as grading
+    requires.
 
     Loopback rather than two network namespaces (``ip netns`` and veth pairs do work here as root): the workers
     reach the scheduler, PostgreSQL and the course folder as remote ones would (by TCP address, and a shared
@@ -81,49 +124,46 @@ def _cluster(tmp: Path, env: dict[str, str]) -> Iterator[tuple[str, dict[str, su
     from distributed import Client
 
     address_file = tmp / "scheduler.json"
-    processes = [_start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                         "--scheduler-file", str(address_file)], env)]
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
+                                  "0", "--no-dashboard", "--scheduler-file", str(address_file)], env=env,
+                                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    machines: dict[str, Machine] = {}
     try:
         for name in ("w1", "w2"):
-            processes.append(_start(["distributed.cli.dask_worker", "--scheduler-file", str(address_file),
-                                     "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1",
-                                     "--name", name], env))
+            machines[name] = _worker_machine(name, address_file, env)
         with Client(scheduler_file=str(address_file), timeout=f"{START_SECONDS}s") as client:
             client.wait_for_workers(2, timeout=START_SECONDS)
             address = client.scheduler.address
             addresses = {w["name"]: a for a, w in client.scheduler_info()["workers"].items()}
-        yield address, dict(zip(("w1", "w2"), processes[1:], strict=True)), addresses
+        yield address, machines, addresses
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                _stop(process)
+        for machine in machines.values():
+            machine.stop()
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
 
 
-def _kernel_of(pid: int) -> tuple[int, list[psutil.Process]]:
-    """The grading kernel that process ``pid`` runs now (0 if none), and every process ``pid`` started."""
+def _running_kernel(pid: int) -> int:
+    """The grading kernel among the processes that ``pid`` started (0 if none runs now): the kernel's own
+    process inside its sandbox, not the sandbox's wrapper whose command line names it too."""
     with contextlib.suppress(psutil.Error):
-        children = psutil.Process(pid).children(recursive=True)
-        for child in children:
+        for child in psutil.Process(pid).children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                if "course.grading.kernel" in " ".join(child.cmdline()):
-                    return child.pid, children
-    return 0, []
+                argv = " ".join(child.cmdline())
+                if "-m course.grading.kernel" in argv and "course.grading.sandbox" not in argv:
+                    return child.pid
+    return 0
 
 
-def _kill_mid_grade(worker: subprocess.Popen, grading) -> list[psutil.Process]:
-    """SIGKILL ``worker`` while it runs its ``KILL_AT``-th grading kernel (so both workers have graded some
-    submissions by then); return every process it had started at that moment."""
+def _kill_mid_grade(machine: Machine, grading) -> None:
+    """SIGKILL the machine's worker while it runs its ``KILL_AT``-th grading kernel (so both workers have
+    graded some submissions by then)."""
     deadline, seen = time.monotonic() + GRADING_SECONDS, set()
-    while True:
-        kernel, started = _kernel_of(worker.pid)
-        seen |= {kernel} - {0}
-        if len(seen) == KILL_AT:
-            break
+    while len(seen) < KILL_AT:
         assert not grading.done() and time.monotonic() < deadline, f"the worker ran {len(seen)} kernels, not {KILL_AT}"
+        seen |= {_running_kernel(machine.worker)} - {0}
         time.sleep(0.05)
-    os.kill(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-    return started
+    os.kill(machine.worker, signal.SIGKILL)
 
 
 def _gradebook_rows(url: str) -> dict[str, int]:
@@ -149,10 +189,11 @@ def test_a_worker_killed_mid_grade_costs_nothing(tmp_path: Path, monkeypatch: py
         ag.make_course(CHAPTER, course)
         for student in expected:
             pg.submit(course, CHAPTER, student, sets[int(student[1:])][0])
-        with _cluster(tmp_path, ag.nbgrader_env()) as (address, processes, workers), ThreadPoolExecutor(1) as driver:
+        with _cluster(tmp_path, ag.nbgrader_env()) as (address, machines, workers), ThreadPoolExecutor(1) as driver:
             grading = driver.submit(pg.grade_chapter, course, CHAPTER, 2, quiet=True, cluster=address)
-            orphans = _kill_mid_grade(processes["w1"], grading)
+            _kill_mid_grade(machines["w1"], grading)
             results = grading.result(timeout=GRADING_SECONDS)
+            killed_left = [] if machines["w1"].all_gone(ORPHAN_SECONDS) else machines["w1"].leftovers()
         rows = _gradebook_rows(url)
         grades = pg.gradebook_grades(course, CHAPTER)
 
@@ -164,8 +205,7 @@ def test_a_worker_killed_mid_grade_costs_nothing(tmp_path: Path, monkeypatch: py
     assert re.search(rf"^{reruns[0]} .*\(regraded from scratch", pg.report(results), re.MULTILINE), pg.report(results)
     graded_by = {r.job.worker for r in results}
     assert graded_by == set(workers.values()), f"both workers graded: {graded_by}"
-    gone, alive = psutil.wait_procs(orphans, timeout=10)
-    assert not alive, f"the killed worker's kernel outlived it: {alive}"
+    assert not killed_left, f"the killed worker's kernel or sandbox outlived it: {killed_left}"
     assert not [p for p in (course / pg.IN_PROGRESS).rglob("*") if p.is_file()], "a grading left its marker"
 
     exercises = {sid: ex.grade_ids for ex in ag.exercises(CHAPTER) for sid in ex.solution_ids}
