@@ -105,7 +105,8 @@ def _worker_machine(name: str, address_file: Path, env: dict[str, str]) -> Machi
             "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", "--name", name]
     machine = subprocess.Popen([sys.executable, "-c", MACHINE, *argv], env=env, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return Machine(machine, int(machine.stdout.readline()))
+    with machine.stdout:
+        return Machine(machine, int(machine.stdout.readline()))
 
 
 @contextlib.contextmanager
