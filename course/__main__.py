@@ -92,19 +92,21 @@ def grade(args: argparse.Namespace) -> int:
 
 
 def autograde(args: argparse.Namespace) -> int:
-    """Grade every submission of a chapter into the course's gradebook, ``--jobs`` at a time."""
+    """Grade every submission of a chapter into the course's gradebook, ``--jobs`` at a time or on a cluster."""
     from course.grading import parallel_grading
 
     started = time.monotonic()
     try:
-        results = parallel_grading.grade_chapter(args.root.expanduser().resolve(), args.chapter, args.jobs, args.force)
+        results = parallel_grading.grade_chapter(args.root.expanduser().resolve(), args.chapter, args.jobs, args.force,
+                                                 cluster=args.cluster)
     except ag.GradingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(parallel_grading.report(results))
+    where = f"on the cluster at {args.cluster}" if args.cluster else f"with {args.jobs} jobs"
     failed = [r.student for r in results if r.failure]
     print(f"Graded {len(results) - len(failed)} of {len(results)} submissions of {args.chapter} in "
-          f"{time.monotonic() - started:.0f} s with {args.jobs} jobs.")
+          f"{time.monotonic() - started:.0f} s {where}.")
     if failed:
         print(f"To see nbgrader's whole log for one of them, run `nbgrader autograde {args.chapter} --force "
               f"--student={failed[0]}` in {args.root}.", file=sys.stderr)
@@ -118,6 +120,8 @@ def bench(args: argparse.Namespace) -> int:
         benchmark.parallel_grading(args.submissions)
     elif args.chapters == ["checks"]:
         benchmark.check_methods(args.submissions if args.submissions != 40 else 4)
+    elif args.chapters == ["cluster"]:
+        benchmark.cluster_grading(args.submissions)
     elif args.chapters[:1] == ["grading"]:
         benchmark.grading_drivers(args.submissions if args.submissions != 40 else 8, args.chapters[1:] or None)
     else:
@@ -170,12 +174,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=positive, default=usable_cores(), help="submissions graded at once (default: the cores)")
     p.add_argument("--root", type=Path, default=ag.REPO, help="the course folder (default: this repository)")
     p.add_argument("--force", action="store_true", help="regrade submissions already autograded, as nbgrader's --force")
+    p.add_argument("--cluster", metavar="ADDRESS", help="grade on the workers of the Dask scheduler at ADDRESS "
+                                                        "(tcp://host:8786) instead of --jobs local processes")
     p.set_defaults(run=autograde)
     p = sub.add_parser("bench", help="print the course's benchmarks")
-    p.add_argument("chapters", nargs="*", help="chapters to measure (default: all), `parallel` for parallel grading, or "
-                                               "`grading [CHAPTER …]` for the suite's grading, before and now, `checks` for "
-                                               "Chapter 4's checks, before and after the scheduler")
-    p.add_argument("--submissions", type=positive, default=40, help="with `parallel`: how many submissions to grade")
+    p.add_argument("chapters", nargs="*", help="chapters to measure (default: all), `parallel` for parallel grading, `cluster` "
+                                               "for grading on 1, 2 and 4 Dask workers, `grading [CHAPTER …]` for the "
+                                               "suite's grading, before and now, or `checks` for Chapter 4's checks, before "
+                                               "and after the scheduler")
+    p.add_argument("--submissions", type=positive, default=40, help="with `parallel` or `cluster`: how many submissions to grade")
     p.set_defaults(run=bench)
     p = sub.add_parser("class", help="set up, start or stop a class on JupyterHub on this machine (as root)")
     p.add_argument("action", choices=["setup", "start", "stop"])

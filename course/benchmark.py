@@ -15,6 +15,9 @@ previous method's (real-time rendezvous and timers: the checks, test cells and c
 fresh course by plain ``nbgrader autograde`` and in another by ``python -m course autograde --jobs 2``, and
 the per-submission cost of kernel isolation (``COURSE_ISOLATION=off`` against on, Chapter 1).
 
+``./dev bench cluster [--submissions N]``: the same N Chapter 1 submissions graded on a local Dask cluster of 1, 2 and
+4 workers: throughput, its ratio to one worker, and each job's queued, started and finished times.
+
 ``./dev bench grading [--submissions N]``: what the test suite's grading costs, the same N mixed answers of
 each chapter graded the way the suite graded before (per group of students a course of its own, made by
 ``nbgrader generate_assignment`` and graded by ``nbgrader autograde``, two groups at once, every cell run) and
@@ -326,3 +329,37 @@ def isolation_overhead(chapter: str = "ch01_os_history", submissions: int = 8, r
                     best[isolation] = min(best[isolation], plain_autograde(chapter, root))
     print(f"kernel isolation ({chapter}, {submissions} submissions, best of {rounds}): {best['on']:.1f} s on, "
           f"{best['off']:.1f} s off: {(best['on'] - best['off']) / submissions:+.2f} s per submission")
+
+
+CLUSTER_CHAPTER = "ch01_os_history"
+
+
+def cluster_grading(submissions: int = 40, workers: tuple[int, ...] = (1, 2, 4)) -> None:
+    """Grade the same mixed submissions on a local Dask cluster of 1, 2 and 4 workers (the code path
+    ``--cluster`` takes too); print throughput, its ratio to one worker, and every job's queued, started and
+    finished times, seconds from the first job queued, so the time a job waited for a worker shows."""
+    from course.grading.parallel_grading import grade_chapter
+
+    chapter = CLUSTER_CHAPTER
+    answers = mixed_answers(chapter, submissions)
+    rates, timelines = {}, {}
+    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
+        for n in workers:
+            root = course_with(chapter, answers, Path(tmp, f"workers-{n}"))
+            started = time.perf_counter()
+            results = grade_chapter(root, chapter, n, quiet=True)
+            rates[n] = submissions / (time.perf_counter() - started) * 60
+            if failed := [r for r in results if r.failure]:
+                raise ag.GradingError(f"{len(failed)} submissions not graded with {n} workers: {failed[0].failure}")
+            timelines[n] = [r.job for r in results]
+    print(f"{submissions} {chapter} submissions on a local Dask cluster (load average {os.getloadavg()[0]:.1f})")
+    print("workers  submissions/min  ratio to 1 worker  mean wait for a worker s")
+    for n, rate in rates.items():
+        wait = sum(j.started - j.queued for j in timelines[n]) / submissions
+        print(f"{n:7d}  {rate:15.1f}  {rate / rates[workers[0]]:17.2f}  {wait:24.1f}")
+    for n, jobs in timelines.items():
+        print(f"\n{n} worker(s): job, worker, queued, started, finished (s from the first job queued)")
+        first = min(j.queued for j in jobs)
+        for j in sorted(jobs, key=lambda j: j.started):
+            times = "  ".join(f"{t - first:6.1f}" for t in (j.queued, j.started, j.finished))
+            print(f"  {j.item.student}  {j.worker:22}  {times}")

@@ -11,10 +11,10 @@ was running, or chose to wait (a lock, a sleep, a pipe). A deadlock, which waits
 running, is therefore caught as fast as on a quiet machine; code that runs is given the time it was denied.
 
 The sum over threads can exceed the time the group as a whole was held up (two threads waiting at once), so
-the clock may run slow; it runs fast only by what descendants were held up before its first sample (a poll after
-creation) and between samples (at most half a second): a descendant counts with what its samples saw. So that a hang is still bounded on a machine that never lets up, the
-clock always runs at least ``1 / MAX_STRETCH`` as fast as the wall clock. Without ``/proc`` (macOS) it is the
-wall clock.
+the clock may run slow; it runs fast only by what descendants were held up before its first sample (a poll
+after creation) and between samples (at most half a second): a descendant counts with what its samples saw. So
+that a hang is still bounded on a machine that never lets up, the clock always runs at least ``1 /
+MAX_STRETCH`` as fast as the wall clock. Without ``/proc`` (macOS) it is the wall clock.
 """
 from __future__ import annotations
 

@@ -66,6 +66,7 @@ LIMITS = {
 }
 NPROC = 1500  # processes and threads of one sandbox (its user's when root, its user namespace's with bubblewrap)
 CLONE_NEWNS, MS_REC, MS_PRIVATE = 0x00020000, 0x4000, 1 << 18
+PR_SET_PDEATHSIG = 1
 # Inside bubblewrap: where the kernel finds the course package (read-only), its sockets and its working folder.
 INSIDE = "/kernel"
 SCRATCH = 256 * MiB  # the size of each private tmpfs (/tmp, /var/tmp, /dev/shm, the working folder)
@@ -379,8 +380,20 @@ def _pass_key(key: str) -> str:
     return str(read)
 
 
+def _die_with(grader: int) -> None:
+    """From here on, through exec, be killed when the grader dies (Linux's parent-death signal; set after
+    dropping privileges, which clears it), and end now if it already has: bubblewrap's --die-with-parent
+    starts only once bubblewrap runs, so a grader killed just before (a cluster worker killed mid-grade) would
+    leave the sandbox running."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != grader:
+        os._exit(1)
+
+
 def wrapper(config_path: str, kernel: list[str]) -> None:
     """Become the sandboxed kernel: hide, limit, hand over the guard's key, drop privileges, exec."""
+    grader = os.getppid()
     config = json.loads(Path(config_path).read_text())
     account = pwd.getpwnam(config["user"]) if config["user"] else None
     inside = bool(config["bwrap"])
@@ -399,6 +412,7 @@ def wrapper(config_path: str, kernel: list[str]) -> None:
         os.setgroups([])
         os.setgid(account.pw_gid)
         os.setuid(account.pw_uid)
+    _die_with(grader)
     if inside:
         # Jupyter interrupts a kernel by sending SIGINT to its process group, which holds bubblewrap too;
         # bubblewrap must outlive it (the kernel sets its own handler for SIGINT).
