@@ -56,7 +56,7 @@ def report(chapter: str, submission: ag.Submission) -> str:
             f"Check that the notebook runs top to bottom (Kernel → Restart and Run All)."
         )
     lines = [f"Grades for {chapter}:"]
-    for exercise in ag.exercises(chapter):
+    for exercise in ag.sections(chapter):
         got, out_of = submission.score(exercise.grade_ids)
         lines.append(f"\n{exercise.title}: {got:g} / {out_of:g}")
         for grade_id in exercise.grade_ids:

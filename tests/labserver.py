@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_lab(tmp: Path, work: Path, start_seconds: float = 60) -> Iterator[Lab]:
+def running_lab(tmp: Path, work: Path, start_seconds: float = 240) -> Iterator[Lab]:
     """Run ``python -m course lab`` on a free loopback port with a fresh profile (its own, empty Jupyter
     folders: what the learner sees is the course's own settings); yield once it answers."""
     port = _free_port()

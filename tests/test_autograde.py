@@ -37,12 +37,12 @@ def _variants(chapter: str) -> dict[str, list[tuple[str, Path]]]:
 
 
 def _exercise_of(chapter: str) -> dict[str, ag.Exercise]:
-    return {sid: ex for ex in ag.exercises(chapter) for sid in ex.solution_ids}
+    return {sid: ex for ex in ag.sections(chapter) for sid in ex.solution_ids}
 
 
 def test_every_exercise_has_wrong_and_right_variants(chapter: str) -> None:
     variants = _variants(chapter)
-    for exercise in ag.exercises(chapter):
+    for exercise in ag.sections(chapter):
         for sid in exercise.solution_ids:
             verdicts = [v for v, _ in variants.get(sid, [])]
             assert verdicts.count("wrong") >= 3 and verdicts.count("right") >= 2, (
@@ -58,7 +58,7 @@ def test_blank_release_scores_zero_promptly(chapter: str) -> None:
                           capture_output=True, text=True, timeout=600)
     elapsed = clock.elapsed()
     assert done.returncode == 0, done.stderr + done.stdout
-    for exercise in ag.exercises(chapter):
+    for exercise in ag.sections(chapter):
         assert re.search(rf"{re.escape(exercise.title)}: 0 / \d", done.stdout), done.stdout
     assert re.search(r"Total: 0 / [1-9]", done.stdout), done.stdout
     assert "Timeout" not in done.stdout, done.stdout

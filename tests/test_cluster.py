@@ -209,7 +209,7 @@ def test_a_worker_killed_mid_grade_costs_nothing(tmp_path: Path, monkeypatch: py
     assert not killed_left, f"the killed worker's kernel or sandbox outlived it: {killed_left}"
     assert not [p for p in (course / pg.IN_PROGRESS).rglob("*") if p.is_file()], "a grading left its marker"
 
-    exercises = {sid: ex.grade_ids for ex in ag.exercises(CHAPTER) for sid in ex.solution_ids}
+    exercises = {sid: ex.grade_ids for ex in ag.sections(CHAPTER) for sid in ex.solution_ids}
     for student, right in expected.items():
         for sid, is_right in right.items():
             got, out_of = (sum(p) for p in zip(*(grades[student][g] for g in exercises[sid]), strict=True))

@@ -84,7 +84,7 @@ def test_parallel_autograde_matches_sequential_grading_into_an_intact_gradebook(
     for student in RIGHT:
         assert all(got == out_of > 0 for got, out_of in scores[student].values()), f"{student}: {scores[student]}\n{log}"
     sequential = _graded_by_stock_nbgrader(tmp_path / "stock", {s: notebooks[s] for s in WRONG})
-    exercises = {sid: ex for ex in ag.exercises(CHAPTER) for sid in ex.solution_ids}
+    exercises = {sid: ex for ex in ag.sections(CHAPTER) for sid in ex.solution_ids}
     for student, variants in WRONG.items():
         expected = sequential[student]
         assert scores[student] == expected, f"{student}: parallel {scores[student]}, sequential {expected}"

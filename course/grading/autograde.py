@@ -26,7 +26,7 @@ SOURCE = REPO / "source"
 
 __all__ = ["CellGrade", "Exercise", "GradingError", "Submission", "autograde", "chapters", "check_notebook", "db_url",
            "exercises", "failure_messages", "make_course", "make_course_from_scratch", "nbgrader", "nbgrader_env",
-           "notebook_at", "solution_sources", "with_cells_replaced"]
+           "notebook_at", "sections", "solution_sources", "with_cells_replaced"]
 
 
 class GradingError(Exception):
@@ -86,9 +86,9 @@ def source_notebook(chapter: str) -> Path:
 SECTION = re.compile(r"##\s+((?:Exercise|Checkpoint)\b.*)")
 
 
-def exercises(chapter: str) -> list[Exercise]:
-    """The exercises of a chapter, in order: each ``## Exercise`` or ``## Checkpoint`` heading (``SECTION``) and the
-    grade cells after it."""
+def sections(chapter: str) -> list[Exercise]:
+    """The graded sections of a chapter, in order: each ``## Exercise`` or ``## Checkpoint`` heading (``SECTION``)
+    and the grade cells after it."""
     found: list[Exercise] = []
     for cell in nbformat.read(source_notebook(chapter), as_version=4).cells:
         if cell.cell_type == "markdown" and (m := SECTION.match(cell.source)):
@@ -99,6 +99,11 @@ def exercises(chapter: str) -> list[Exercise]:
         elif found and meta.get("solution"):
             found[-1].solution_ids.append(meta["grade_id"])
     return found
+
+
+def exercises(chapter: str) -> list[Exercise]:
+    """The exercises of a chapter, in order (its sections without the checkpoints)."""
+    return [section for section in sections(chapter) if section.title.startswith("Exercise")]
 
 
 def solution_sources(chapter: str) -> dict[str, str]:
@@ -215,7 +220,7 @@ def _cell_ids(cells: list[dict]) -> set[str]:
 
 def _exercise_ids(chapter: str) -> set[str]:
     """The grade_ids of ``chapter``'s solution and check cells."""
-    return {i for ex in exercises(chapter) for i in ex.grade_ids + ex.solution_ids}
+    return {i for ex in sections(chapter) for i in ex.grade_ids + ex.solution_ids}
 
 
 def _chapter_owning(ids: set[str]) -> str | None:
