@@ -15,6 +15,7 @@ import multiprocessing.queues
 import os
 import queue
 import random
+import sys
 import tempfile
 import threading
 import time
@@ -28,7 +29,7 @@ from typing import Any
 
 __all__ = ["Account", "sleepy_square",
            "MARK", "WRITES", "worker", "channel", "nothing", "creation_costs", "append_and_report", "report_mark",
-           "read_environment_later", "write_everywhere", "who_sees_what",
+           "read_environment_later", "write_everywhere", "who_sees_what", "echo", "report_start_state",
            "count_primes", "spin", "sha256_of_zeros", "compress_pattern", "sum_of_range", "sort_bytes", "wait_at"]
 
 
@@ -103,6 +104,18 @@ def append_and_report(box: list, reply: Any) -> None:
 def report_mark(reply: Any) -> None:
     """Send back the value of :data:`MARK` this worker finds: it tells whether it started as a copy of its parent."""
     reply.put(MARK)
+
+
+def report_start_state(reply: Any) -> None:
+    """Send back what this worker started with: the :data:`MARK` it finds, its ``sys.path`` and its working
+    directory. A spawn child shares none of its parent's memory, yet multiprocessing hands it the parent's
+    ``sys.path`` and working directory, so that it can import what it runs (Chapter 2)."""
+    reply.put((MARK, list(sys.path), os.getcwd()))
+
+
+def echo(inbox: Any, outbox: Any) -> None:
+    """Take one item from ``inbox`` and put it on ``outbox``: what comes back shows what crossing costs."""
+    outbox.put(inbox.get())
 
 
 def read_environment_later(name: str, seconds: float, reply: Any) -> None:

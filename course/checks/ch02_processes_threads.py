@@ -39,6 +39,8 @@ Exercise 2, ``creation_costs(kind, count)``:
 | join and the next one's start (so: seconds, per worker, not summed)| catches ms, ns, cumulative times)       |
 | written by hand, not ``workloads.creation_costs``                  | ``_measure`` (call_own_work)            |
 | every worker joined, nothing left running, looked at immediately   | ``_measure`` (call_watched)            |
+| any other kind (with ``count`` >= 1): ValueError, as get_context   | ``unknown_kinds_are_refused``           |
+| raises, rather than a thread or a default-method process measured  |                                         |
 """
 from __future__ import annotations
 
@@ -210,3 +212,27 @@ def costs_are_seconds(creation_costs: Callable[[str, int], Any]) -> None:
             )
     costs, started, _, _ = _measure(creation_costs, "thread", 0)
     assert not started, f"creation_costs('thread', 0) started {len(started)} worker(s): with count 0, start none."
+
+
+def unknown_kinds_are_refused(creation_costs: Callable[[str, int], Any]) -> None:
+    """A kind that is neither "thread" nor a start method raises ValueError: measuring some other worker instead
+    would give numbers that answer another question."""
+    for kind in ("threads", "forks"):
+        call = f"creation_costs({kind!r}, 2)"
+        try:
+            got, started = call_watched(MEASURING_SECONDS, creation_costs, kind, 2, forbidden=[workloads.creation_costs])
+        except ValueError:
+            continue
+        except AssertionError:
+            raise
+        except Exception as error:
+            raise AssertionError(
+                f"{call} raised {type(error).__name__}: {error}. For a kind that is neither 'thread' nor a start "
+                f"method, raise ValueError, the error multiprocessing.get_context(kind) gives for a name it does not know."
+            ) from error
+        kinds = sorted({s.kind for s in started}) or ["no"]
+        raise AssertionError(
+            f"{call} returned {got!r} after starting {len(started)} worker(s) of kind {', '.join(kinds)}: {kind!r} is "
+            f"neither 'thread' nor a start method, so there is nothing to measure. Raise ValueError instead; "
+            f"multiprocessing.get_context(kind) raises it for you."
+        )

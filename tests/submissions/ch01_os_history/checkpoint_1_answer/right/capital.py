@@ -1,0 +1,2 @@
+# right: the letter as a capital
+answer = "B"

@@ -1,0 +1,2 @@
+# right: the letter
+answer = "b"

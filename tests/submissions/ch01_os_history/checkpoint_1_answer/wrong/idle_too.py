@@ -1,0 +1,2 @@
+# wrong: the CPU still idles during the shorter waits
+answer = "bc"

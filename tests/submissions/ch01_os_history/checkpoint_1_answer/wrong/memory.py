@@ -1,0 +1,2 @@
+# wrong: one job in memory either way
+answer = "bd"

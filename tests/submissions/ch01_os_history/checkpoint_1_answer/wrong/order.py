@@ -1,0 +1,2 @@
+# wrong: offline batch does not change the order
+answer = "a"

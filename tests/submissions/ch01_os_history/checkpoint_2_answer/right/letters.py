@@ -1,0 +1,2 @@
+# right: both letters
+answer = "bc"

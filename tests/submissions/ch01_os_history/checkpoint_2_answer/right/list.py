@@ -1,0 +1,2 @@
+# right: both letters, as a list in another order
+answer = ["c", "b"]

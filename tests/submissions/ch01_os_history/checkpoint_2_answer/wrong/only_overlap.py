@@ -1,0 +1,2 @@
+# wrong: both are in progress together too
+answer = "b"

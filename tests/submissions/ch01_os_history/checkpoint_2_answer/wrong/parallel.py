@@ -1,0 +1,2 @@
+# wrong: no tick has two jobs on the CPU
+answer = "abc"

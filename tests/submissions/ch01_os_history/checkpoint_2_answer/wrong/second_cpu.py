@@ -1,0 +1,2 @@
+# wrong: one CPU was enough
+answer = "bcd"

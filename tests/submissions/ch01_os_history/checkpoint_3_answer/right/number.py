@@ -1,0 +1,2 @@
+# right: the number
+answer = 3

@@ -1,0 +1,2 @@
+# right: the number, worked out
+answer = 4 - 1

@@ -1,0 +1,2 @@
+# right: no schedule can
+answer = "d"

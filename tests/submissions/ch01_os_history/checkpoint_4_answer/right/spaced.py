@@ -1,0 +1,2 @@
+# right: no schedule can, with spaces
+answer = " D "

@@ -1,0 +1,2 @@
+# wrong: EDF misses X
+answer = "a"

@@ -1,0 +1,2 @@
+# wrong: round-robin misses X
+answer = "b"

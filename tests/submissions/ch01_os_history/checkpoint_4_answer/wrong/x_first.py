@@ -1,0 +1,2 @@
+# wrong: X first makes Y miss
+answer = "c"

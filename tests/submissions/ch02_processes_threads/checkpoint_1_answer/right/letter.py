@@ -1,0 +1,2 @@
+# right: the registers
+answer = "c"

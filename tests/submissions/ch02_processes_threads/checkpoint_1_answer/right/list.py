@@ -1,0 +1,2 @@
+# right: the registers, as a list
+answer = ["C"]

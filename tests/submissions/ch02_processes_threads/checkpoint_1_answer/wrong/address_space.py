@@ -1,0 +1,2 @@
+# wrong: threads of one process share the address space
+answer = "cd"

@@ -1,0 +1,2 @@
+# wrong: the globals are shared, not saved
+answer = "ac"

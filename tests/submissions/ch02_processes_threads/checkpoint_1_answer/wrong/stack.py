@@ -1,0 +1,2 @@
+# wrong: the stack stays in memory
+answer = "bc"

@@ -1,0 +1,2 @@
+# right: the waits overlap, as a capital
+answer = "B"

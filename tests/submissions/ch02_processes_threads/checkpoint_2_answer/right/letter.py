@@ -1,0 +1,2 @@
+# right: the waits overlap
+answer = "b"

@@ -1,0 +1,2 @@
+# wrong: waiting needs no core
+answer = "c"

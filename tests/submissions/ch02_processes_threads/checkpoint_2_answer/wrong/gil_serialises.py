@@ -1,0 +1,2 @@
+# wrong: a sleeping thread does not hold the GIL
+answer = "a"

@@ -1,0 +1,2 @@
+# wrong: there is no option d
+answer = "d"

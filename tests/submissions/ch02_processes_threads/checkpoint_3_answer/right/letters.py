@@ -1,0 +1,2 @@
+# right: data and an importable function
+answer = "ad"

@@ -1,0 +1,2 @@
+# right: the same, with a comma
+answer = "d, a"

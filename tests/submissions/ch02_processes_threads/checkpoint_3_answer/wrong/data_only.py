@@ -1,0 +1,2 @@
+# wrong: a function of a module travels by name
+answer = "a"

@@ -1,0 +1,2 @@
+# wrong: a lambda cannot be pickled
+answer = "acd"

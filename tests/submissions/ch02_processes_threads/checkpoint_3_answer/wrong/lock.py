@@ -1,0 +1,2 @@
+# wrong: a lock cannot be pickled
+answer = "abd"

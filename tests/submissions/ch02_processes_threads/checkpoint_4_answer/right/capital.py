@@ -1,0 +1,2 @@
+# right: the thread only, as a capital
+answer = "A"

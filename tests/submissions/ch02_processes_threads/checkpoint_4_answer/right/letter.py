@@ -1,0 +1,2 @@
+# right: the thread only
+answer = "a"

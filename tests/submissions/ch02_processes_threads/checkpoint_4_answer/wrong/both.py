@@ -1,0 +1,2 @@
+# wrong: the child was handed the directory at its start
+answer = "c"

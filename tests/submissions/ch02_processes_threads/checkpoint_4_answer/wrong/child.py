@@ -1,0 +1,2 @@
+# wrong: the child has its own directory
+answer = "b"

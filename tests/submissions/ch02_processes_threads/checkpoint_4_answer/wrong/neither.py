@@ -1,0 +1,2 @@
+# wrong: the thread shares the process's directory
+answer = "d"
