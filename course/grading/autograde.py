@@ -220,7 +220,7 @@ def _cell_ids(cells: list[dict]) -> set[str]:
 
 def _exercise_ids(chapter: str) -> set[str]:
     """The grade_ids of ``chapter``'s solution and check cells."""
-    return {i for ex in sections(chapter) for i in ex.grade_ids + ex.solution_ids}
+    return {i for ex in exercises(chapter) for i in ex.grade_ids + ex.solution_ids}  # checkpoints' ids recur
 
 
 def _chapter_owning(ids: set[str]) -> str | None:

@@ -16,17 +16,23 @@ from typing import Any
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-__all__ = ["CheckpointStubs", "is_checkpoint_answer"]
+__all__ = ["CheckpointStubs", "is_checkpoint_answer", "is_checkpoint_id"]
 
 HINT = "answer = None  # your answer: replace None, e.g. answer = \"a\""
 _STUB = re.compile(r"^[ \t]*# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)[ \t]*\n?", re.MULTILINE)
 _ASSIGNS_ANSWER = re.compile(r"^answer\s*=", re.MULTILINE)
 
 
+def is_checkpoint_id(grade_id: str) -> bool:
+    """Whether ``grade_id`` is a checkpoint's (``checkpoint_<n>``, ``checkpoint_<n>_answer``). Every chapter has a
+    ``checkpoint_1``, so these ids never tell one chapter's notebook from another's."""
+    return grade_id.startswith("checkpoint_")
+
+
 def is_checkpoint_answer(cell: NotebookNode) -> bool:
     """Whether ``cell`` is the answer cell of a checkpoint (grade_id ``checkpoint_<n>_answer``)."""
     meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("solution")) and str(meta.get("grade_id", "")).startswith("checkpoint_")
+    return bool(meta.get("solution")) and is_checkpoint_id(str(meta.get("grade_id", "")))
 
 
 class CheckpointStubs(NbGraderPreprocessor):

@@ -24,6 +24,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, GradeCell, SourceCell
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
+from course.grading.checkpoint_stubs import is_checkpoint_id
+
 __all__ = ["NotThisNotebook", "RestoreCellRoles", "SubmissionChecks"]
 
 RESUBMIT = "resubmit the released notebook with {whose} answers pasted in"
@@ -74,7 +76,7 @@ class SubmissionChecks(NbGraderPreprocessor):
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            if not any(_grade_id(cell) for cell in nb.cells):
+            if not any((name := _grade_id(cell)) and not is_checkpoint_id(name) for cell in nb.cells):
                 message = (f"{info['student']}'s {notebook.name}.ipynb is not the notebook of assignment "
                            f"{info['assignment']}: it has none of its {len(notebook.source_cells)} exercise cells "
                            f"(it is another notebook, or its cell metadata was lost). Ask the student to "
