@@ -4,7 +4,8 @@ kernel runs a student's notebook. The killed worker must cost nothing: every sub
 (its task rerun on the other worker), each with the points its answers deserve and the same points as its twin
 (every notebook is submitted by two students), one row per submission in a gradebook with no half-written
 grade, and nothing left of the killed worker's kernel. And a cluster that cannot grade (no worker, a worker
-of several threads, a SQLite gradebook with workers on other machines) is refused before grading, saying what to do.
+of several threads, a SQLite gradebook with workers on other machines) is refused before grading, saying what to do;
+and a sandbox's wrapper, killed with its grader before bubblewrap guards it, dies too.
 """
 from __future__ import annotations
 
@@ -245,3 +246,32 @@ def test_a_cluster_that_cannot_grade_is_refused_before_grading_with_what_to_do()
             pg.check_workers(client, url)
     pg.check_workers(_StandInClient({"w1": 1, "w2": 1}, {"w1": here, "w2": "other"}), postgres)
     pg.check_workers(_StandInClient({"w1": 1, "w2": 1}, {"w1": here, "w2": here}), sqlite)
+
+
+# A grader that starts a sandbox's wrapper (which arms itself to die with the grader, then waits), says the
+# wrapper's pid once it is armed, and is SIGKILLed, as a worker killed before bubblewrap's own guard runs.
+_DOOMED_GRADER = """
+import os, signal, subprocess, sys
+wrapper = ("import sys, time; from course.grading import sandbox; sandbox._die_with(int(sys.argv[1])); "
+           "print('armed', flush=True); time.sleep(600)")
+child = subprocess.Popen([sys.executable, "-c", wrapper, str(os.getpid())], stdout=subprocess.PIPE, text=True)
+print(child.pid, child.stdout.readline().strip(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_sandbox_wrapper_dies_with_its_grader_and_ends_when_it_is_already_gone() -> None:
+    grader = subprocess.run([sys.executable, "-c", _DOOMED_GRADER], env=ag.nbgrader_env(), capture_output=True,
+                            text=True, timeout=60)
+    pid, armed = grader.stdout.split()
+    assert armed == "armed" and grader.returncode == -signal.SIGKILL, grader.stdout + grader.stderr
+    try:
+        psutil.Process(int(pid)).wait(timeout=ORPHAN_SECONDS)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        os.kill(int(pid), signal.SIGKILL)
+        pytest.fail("the wrapper outlived its grader")
+    late = subprocess.run([sys.executable, "-c", "from course.grading import sandbox; sandbox._die_with(1); print('on')"],
+                          env=ag.nbgrader_env(), capture_output=True, text=True, timeout=60)
+    assert (late.returncode, late.stdout) == (1, ""), "a wrapper whose grader is gone must end before the kernel starts"
