@@ -422,6 +422,14 @@ class _Flag:
             self._lock.release()
         return self._set
 
+    def _at_fork_reinit(self) -> None:
+        """In a forked child (``threading._after_fork`` calls it for every thread it knows, a thread of a run that
+        is still unwinding included): a fresh lock in the same state. Without it, that cleanup stops half-way and
+        the child believes the parent's threads still run."""
+        self._lock = _REAL_LOCK()
+        if not self._set:
+            self._lock.acquire()
+
 
 class _ControlledLock:
     """threading.Lock for the tasks of a run; a plain lock for any other thread."""
@@ -525,6 +533,9 @@ class _ControlledRLock:
 
     def _is_owned(self) -> bool:
         return self._owner is not None and self._owner is self._run.me()
+
+    def _at_fork_reinit(self) -> None:
+        self._real, self._owner, self._depth = _REAL_RLOCK(), None, 0
 
 
 class _ControlledCondition:

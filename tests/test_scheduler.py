@@ -3,6 +3,7 @@ runs sleeps and timeouts on virtual time, reports uncontrolled blocking, and lea
 from __future__ import annotations
 
 import linecache
+import os
 import queue
 import re
 import sys
@@ -227,3 +228,21 @@ def test_the_printed_replay_call_reproduces_the_failure_ten_times_of_ten(
         with pytest.raises(AssertionError) as replayed:
             eval(call.group(1) + ")", {"checks": checks, name: student})  # noqa: S307 -- the message's own call
         assert _schedule_lines(str(replayed.value)) == _schedule_lines(str(failed.value))
+
+
+def test_a_fork_beside_a_thread_the_scheduler_made_leaves_the_child_only_its_own_thread() -> None:
+    """A thread made during a run keeps the scheduler's _Flag as its ``_started``; a fork while it still runs must
+    let ``threading._after_fork`` clean up (it resets every thread's locks), or the child lists the parent's threads."""
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, name="made during a run", daemon=True)
+    thread._started = interleave._Flag()
+    thread.start()
+    try:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if [t.name for t in threading.enumerate()] == [threading.current_thread().name] else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        release.set()
+        thread.join()

@@ -133,10 +133,16 @@ def _ename(name: Any) -> str:
 
 
 def hidden_lines(nb: NotebookNode) -> set[str]:
-    """The lines of every hidden test in the notebook (as the grader has them, from the gradebook)."""
-    return {line.strip() for cell in nb.cells if cell.cell_type == "code" and is_grade(cell)
-            for block in HIDDEN_TESTS.findall(cell.source) for line in block.splitlines()[1:-1]
-            if len(line.strip()) >= SHORTEST_SECRET}
+    """The lines of every hidden test in the notebook (as the grader has them, from the gradebook), except those
+    the notebook shows anyway outside hidden tests (an import that a visible check cell has too)."""
+    hidden, shown = set(), set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            if is_grade(cell):
+                hidden |= {line.strip() for block in HIDDEN_TESTS.findall(cell.source)
+                           for line in block.splitlines()[1:-1] if len(line.strip()) >= SHORTEST_SECRET}
+            shown |= {line.strip() for line in HIDDEN_TESTS.sub("", cell.source).splitlines()}
+    return hidden - shown
 
 
 def remove_hidden_lines(nb: NotebookNode, secrets_: set[str]) -> None:
