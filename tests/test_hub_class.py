@@ -27,7 +27,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from pgserver import running_postgres
-from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
 
 from course.grading import autograde as ag
 from course.grading import classroom
@@ -126,18 +126,6 @@ def release(page: Page) -> None:
     expect(formgrader.locator("tr", has_text=CHAPTER).locator("td.status")).to_have_text("released")
 
 
-def _scroll_to(page: Page, cell: Locator) -> None:
-    """Scroll the notebook down until ``cell`` is rendered: JupyterLab renders only the cells near the view."""
-    notebook = page.locator(".jp-NotebookPanel-notebook").first
-    for _ in range(200):
-        if cell.count():
-            return
-        notebook.hover()
-        page.mouse.wheel(0, 1500)
-        page.wait_for_timeout(100)
-    raise AssertionError("no answer cell appeared while scrolling the notebook")
-
-
 def solve(page: Page, answers: list[str]) -> None:
     """A student: Assignment List → Fetch, open the notebook, paste ``answers`` into the first solution cells,
     and click Validate (which runs while the other student works)."""
@@ -148,7 +136,6 @@ def solve(page: Page, answers: list[str]) -> None:
     fetched.locator(".nested_list_item a", has_text=CHAPTER).click()
     expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle")).to_be_visible(timeout=SLOW)
     for answer in answers:
-        _scroll_to(page, page.locator(".jp-CodeCell", has_text="YOUR CODE HERE").first)
         page.locator(".jp-CodeCell", has_text="YOUR CODE HERE").first.locator(".cm-content").click()
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(answer)
