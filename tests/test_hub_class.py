@@ -31,6 +31,7 @@ from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwr
 
 from course.grading import autograde as ag
 from course.grading import classroom
+from course.grading.robust_execute import SHORTEST_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -189,13 +190,14 @@ def fetch_feedback(page: Page, base: str, student: str) -> str:
 
 
 def hidden_test_lines() -> list[str]:
-    """Every line of the chapter's hidden tests that its released notebook does not show anyway."""
+    """Every line of the chapter's hidden tests, long enough to tell, that its released notebook does not show anyway."""
     released = nbformat.read(ag.REPO / "release" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
     shown = {line.strip() for cell in released.cells for line in cell.source.splitlines()}
     lines = []
     for cell in nbformat.read(ag.source_notebook(CHAPTER), as_version=4).cells:
         for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
-            lines += [line.strip() for line in block.splitlines() if line.strip() and line.strip() not in shown]
+            lines += [line.strip() for line in block.splitlines()
+                      if len(line.strip()) >= SHORTEST_SECRET and line.strip() not in shown]  # not a lone ")"
     assert lines, f"{CHAPTER} has no hidden tests to look for"
     return lines
 
@@ -233,7 +235,8 @@ def test_a_class_on_jupyterhub_in_chromium(browser: Browser) -> None:
             full, half = students
             first = ag.exercises(CHAPTER)[0]
             first_points = sum(points_of(first.grade_ids))
-            assert totals[full][0] == totals[full][1] > 0, totals
+            every_exercise = sum(points_of([g for exercise in ag.exercises(CHAPTER) for g in exercise.grade_ids]))
+            assert totals[full][0] == every_exercise > 0, (totals, every_exercise)  # the checkpoints left open
             assert totals[half][0] == first_points, (totals, first_points)
             assert not (root / "course" / "gradebook.db").exists(), "a SQLite gradebook appeared beside PostgreSQL"
     finally:
@@ -253,7 +256,9 @@ def run_class(hub: Hub, instructor: str, students: list[str]) -> None:
     teacher = hub.log_in(instructor, f"/services/{classroom.COURSE_ID}/lab")
     pages = {student: hub.log_in(student, f"/hub/spawn/{student}") for student in students}
     release(lab_ready(teacher))
-    solutions = list(ag.solution_sources(CHAPTER).values())
+    # The exercises' answers, in order (a checkpoint's released answer cell has no "YOUR CODE HERE" to paste into).
+    sources = ag.solution_sources(CHAPTER)
+    solutions = [sources[sid] for exercise in ag.exercises(CHAPTER) for sid in exercise.solution_ids]
     full, half = students
     for student, answers in ((full, solutions), (half, solutions[:1])):
         solve(lab_ready(pages[student]), answers)
