@@ -35,7 +35,8 @@ def busy_machine() -> Iterator[None]:
 
 
 def test_a_wait_counts_in_full() -> None:
-    clock, started = FairClock(), time.monotonic()
+    started = time.monotonic()  # before the clock starts, so the clock's wall time cannot exceed this one's
+    clock = FairClock()
     time.sleep(0.4)
     assert 0.35 <= clock.elapsed() <= time.monotonic() - started
 

@@ -223,6 +223,14 @@ class RobustExecute(Execute):
     def _notebook_timeout_default(self) -> int:
         return int(os.environ.get("COURSE_NOTEBOOK_TIMEOUT", "300"))
 
+    @default("shutdown_kernel")
+    def _shutdown_kernel_default(self) -> str:
+        """Once the last cell has replied, the grader has all it needs: the kernel is killed, not asked to exit.
+        A graceful exit would run the student's code again (atexit handlers, pools and threads still running
+        that the interpreter waits for) and kept every submission waiting for it, up to 2.6 s in Chapter 3;
+        the sandbox then kills whatever the kernel started."""
+        return "immediate"
+
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._stopped: str | None = None
         self._kept: dict[int, int] = {}  # cell index → characters of what the kernel sent that the notebook keeps
