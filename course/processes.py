@@ -48,6 +48,7 @@ from multiprocessing.connection import wait as wait_for_connections
 from pathlib import Path
 from typing import Any
 
+from course import proc_stat
 from course.bounded import POLL_SECONDS, LeftoverThreads, TookTooLong, call_own_work, call_within
 from course.fair_clock import FairClock
 from course.workloads import started_by
@@ -279,13 +280,9 @@ def _process_table() -> dict[int, int]:
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue
-            state, ppid = stat[stat.rindex(")") + 2:].split()[:2]  # the name in (…) may hold spaces
-            if state not in "ZX":
-                table[int(entry.name)] = int(ppid)
+            stat = proc_stat.read(entry.name)
+            if stat is not None and not proc_stat.exited(stat[0]):
+                table[int(entry.name)] = stat[1]
     return table
 
 

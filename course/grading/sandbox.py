@@ -45,6 +45,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from course import proc_stat
+
 __all__ = ["KERNEL_VENV", "Sandbox", "SandboxError", "announce", "describe", "enabled", "mode"]
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the course package, copied read-only for the kernel
@@ -208,9 +210,9 @@ class Sandbox:
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
+            if (stat := proc_stat.read(entry.name)) is None or proc_stat.exited(stat[0]):
+                continue  # gone, or a zombie: the kernel's own bubblewrap is one until jupyter_client reaps it
             with contextlib.suppress(OSError):
-                if _is_zombie(entry):
-                    continue
                 if self.user and entry.stat().st_uid == self.user.pw_uid or marker in (entry / "environ").read_bytes():
                     found.append(int(entry.name))
         return found
@@ -229,14 +231,6 @@ class Sandbox:
             self._slot_lock, self.user = fd, _user(f"{USER_PREFIX}{slot}")
             return
         raise SandboxError(f"All {SLOTS} sandbox slots are busy: grade fewer notebooks at the same time.")
-
-
-def _is_zombie(proc: Path) -> bool:
-    """Whether a /proc entry is a process that has exited and waits for its parent to reap it: it runs nothing
-    and holds nothing. The kernel's own bubblewrap is one until jupyter_client reaps it, up to 2 s later; waiting
-    for that cost every submission that much."""
-    stat = (proc / "stat").read_text()
-    return stat[stat.rindex(")") + 2:].startswith(("Z", "X"))
 
 
 def _not_for_the_kernel(folder: str, names: list[str]) -> set[str]:
