@@ -120,6 +120,7 @@ def bench(args: argparse.Namespace) -> int:
         benchmark.parallel_grading(args.submissions)
     elif args.chapters == ["checks"]:
         benchmark.check_methods(args.submissions if args.submissions != 40 else 4)
+        benchmark.autograde_methods(args.submissions if args.submissions != 40 else 4)
     elif args.chapters == ["cluster"]:
         benchmark.cluster_grading(args.submissions)
     elif args.chapters[:1] == ["grading"]:

@@ -9,7 +9,9 @@ stops threads at 1 000 to stay quick).
 For Chapter 4 also (``./dev bench checks [--submissions N]`` alone): the exercise cells of the same mixed
 submissions executed with today's checks (course.interleave's scheduler on virtual time) and with the
 previous method's (real-time rendezvous and timers: the checks, test cells and course.amplify of commit
-``310b3f2^``, read from git), one fresh kernel per notebook, per-submission seconds and their ratio.
+``310b3f2^``, read from git), one fresh kernel per notebook, per-submission seconds and their ratio; and the
+same submissions autograded whole, one at a time, by today's notebook and by that commit's (its checks in the
+kernels' copy of the package), through the same grader.
 
 ``./dev bench parallel [--submissions N]`` (long, so apart): the same N Chapter 4 submissions graded in one
 fresh course by plain ``nbgrader autograde`` and in another by ``python -m course autograde --jobs 2``, and
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,6 +131,7 @@ def main(chapters: list[str] | None = None) -> None:
               f"memory ×{threads.memory_kib / max(tasks.memory_kib, 1):.1f}")
     if "ch04_threads" in chosen:
         check_methods()
+        autograde_methods()
         ours, theirs = thread_pool_ratio()
         print(f"\nThreadPool (reference solution): {ours:,.0f} tiny tasks/s; ThreadPoolExecutor: {theirs:,.0f} "
               f"tasks/s; ratio {ours / theirs:.2f} (best of 3 alternating rounds of 20,000 tasks, 4 workers)")
@@ -205,6 +209,61 @@ def check_methods(submissions: int = 4) -> tuple[float, float]:
     print(f"\nChapter 4 exercise cells, {submissions} mixed submissions, per submission: {now:.1f} s with today's checks "
           f"(scheduler, virtual time), {then:.1f} s with the previous method's (rendezvous, real-time timers, "
           f"{BEFORE_SCHEDULER}); ratio ×{then / now:.1f}")
+    return now, then
+
+
+def _course_before(answers: list[dict[str, str]], root: Path) -> Path:
+    """A course at ``root`` generated from Chapter 4's source notebook of ``BEFORE_SCHEDULER``, with one submission
+    per answer set (the answers to the cells that notebook has); return a copy of today's course package, under
+    ``root``, whose Chapter 4 checks and course.amplify are that commit's: what its kernels must import."""
+    chapter = "ch04_threads"
+    root.mkdir()
+    shutil.copy(ag.REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    (root / "source" / chapter).mkdir(parents=True)
+    (root / "source" / chapter / f"{chapter}.ipynb").write_text(_git_show(BEFORE_SCHEDULER, f"source/{chapter}/{chapter}.ipynb"))
+    done = ag.nbgrader(["generate_assignment", chapter, "--force"], cwd=root)
+    if done.returncode != 0:
+        raise ag.GradingError(f"nbgrader generate_assignment failed on {BEFORE_SCHEDULER}'s notebook:\n{done.stderr[-3000:]}")
+    released = root / "release" / chapter / f"{chapter}.ipynb"
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nbformat.read(released, as_version=4).cells}
+    for k, student_answers in enumerate(answers):
+        folder = root / "submitted" / f"s{k:03d}" / chapter
+        folder.mkdir(parents=True)
+        ag.with_cells_replaced(released, {sid: src for sid, src in student_answers.items() if sid in cells},
+                               folder / f"{chapter}.ipynb")
+    package = root / "package" / "course"
+    shutil.copytree(ag.REPO / "course", package, ignore=shutil.ignore_patterns("__pycache__"))
+    for module in ("course/amplify.py", "course/checks/ch04_threads.py"):
+        (package.parent / module).write_text(_git_show(BEFORE_SCHEDULER, module))
+    return package
+
+
+def autograde_methods(submissions: int = 4) -> tuple[float, float]:
+    """Print the per-submission seconds of autograding Chapter 4 today and by the previous method, the same
+    answers through the same grader (nbgrader, sandbox, guard, demos left out) one submission at a time, in
+    the same run: today's notebook and checks (scheduler, virtual time), and ``BEFORE_SCHEDULER``'s notebook with
+    its own checks and course.amplify (rendezvous, real-time timers) in the kernels' copy of the package."""
+    from course.grading import sandbox
+    from course.grading.parallel_grading import grade_chapter
+
+    chapter = "ch04_threads"
+    answers = mixed_answers(chapter, submissions)
+    seconds = {}
+    with tempfile.TemporaryDirectory(prefix="bench-methods-") as tmp:
+        today = course_with(chapter, answers, Path(tmp, "today"))
+        before = Path(tmp, "before")
+        package = _course_before(answers, before)
+        for name, root, kernel_package in (("today", today, sandbox.PACKAGE), ("before", before, package)):
+            with mock.patch.object(sandbox, "PACKAGE", kernel_package):
+                results = grade_chapter(root, chapter, jobs=1, force=True, quiet=True)
+            if failed := [r for r in results if r.failure]:
+                raise ag.GradingError(f"{len(failed)} {name} submissions not graded: {failed[0].failure}")
+            seconds[name] = statistics.median(r.job.finished - r.job.started for r in results)
+    now, then = seconds["today"], seconds["before"]
+    print(f"\nChapter 4 autograde, {submissions} mixed submissions one at a time, median per submission (on its "
+          f"worker: nbgrader's whole conversion, kernel start to gradebook): {now:.1f} s with today's checks "
+          f"(scheduler, virtual time), {then:.1f} s with the previous method's ({BEFORE_SCHEDULER}: rendezvous, "
+          f"real-time timers); ratio ×{then / now:.1f}")
     return now, then
 
 

@@ -55,6 +55,17 @@ def test_cells_before_a_magic_always_run() -> None:
     assert skippable(nb) == {3}
 
 
+def test_a_plotting_backend_magic_reads_no_name() -> None:
+    """``%matplotlib inline`` only picks the backend: its cell is left out with the demos, and the cells before
+    it may be too; any other magic still keeps everything before it."""
+    nb = _notebook(_code("a = 1"), _code("%matplotlib inline\nimport math"), _code("math.pi"), _code("b = 2"),
+                   _code("%matplotlib inline\n%time print(b)"),
+                   new_markdown_cell("## Exercises"), _code("pass", ANSWER))
+    assert skippable(nb) == set()
+    del nb.cells[4]
+    assert skippable(nb) == {0, 1, 2, 3}
+
+
 def test_a_global_set_inside_a_function_counts_as_bound() -> None:
     nb = _notebook(_code("def reset():\n    global counter\n    counter = 0\nreset()"),
                    new_markdown_cell("## Exercises"), _code("def answer():\n    return counter", ANSWER))

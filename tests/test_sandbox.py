@@ -51,6 +51,12 @@ def raise_memory_limit():
         return False
 def connect(port):
     socket.create_connection(("127.0.0.1", port), timeout=2).close()
+def debugger():
+    try:
+        import debugpy  # noqa: F401
+        return True
+    except ImportError:
+        return False
 def listing(folder):
     try:
         return sorted(os.listdir(folder))
@@ -77,6 +83,7 @@ print("PROBE" + json.dumps({{
     "limits": {{name: resource.getrlimit(getattr(resource, name))[0]
                for name in ("RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_CPU", "RLIMIT_NOFILE", "RLIMIT_FSIZE")}},
     "raise_memory_limit": raise_memory_limit(),
+    "debugger": debugger(),
 }}))
 """
 
@@ -176,6 +183,7 @@ def test_student_code_sees_only_the_allowlist_and_leaves_nothing(open_course: Pa
     assert limits["RLIMIT_FSIZE"] == sandbox.LIMITS["RLIMIT_FSIZE"]
     assert limits["RLIMIT_NPROC"] == sandbox.NPROC
     assert not report["raise_memory_limit"], "student code could raise its own memory limit"
+    assert not report["debugger"], "the grading kernel let student code import a debugger"
 
 
 def test_the_probe_sees_everything_with_isolation_off(open_course: Path, planted: dict) -> None:

@@ -7,7 +7,9 @@ check looks at. Grading skips a code cell when all of this holds:
 - it comes before the chapter's ``## Exercises`` heading (cells the student adds among the exercises run);
 - no cell that runs reads a name it binds, directly or through other cells that run because of it;
 - it parses as Python and comes after every cell that does not (a magic or shell escape could read any
-  name, so the cells before one always run).
+  name, so the cells before one always run). ``%matplotlib`` is the one magic taken as Python that binds
+  and reads nothing: it only picks the plotting backend (and ipykernel already picks the inline one), so
+  a setup cell that starts with it can be left out with the demos it serves.
 
 Skipping a cell is something the student could have done themselves by deleting it, so it can never earn
 points; and an answer that uses a helper defined in a teaching cell keeps that cell. The test suite grades
@@ -28,6 +30,7 @@ __all__ = ["NOT_RUN_NOTE", "run_demos", "skippable"]
 
 NOT_RUN_NOTE = "[not run when grading: a teaching demo that no exercise uses]\n"
 _EXERCISES = re.compile(r"##\s+Exercises\b")
+_BACKEND_MAGIC = re.compile(r"^%matplotlib[ \t]+\w+[ \t]*$", re.MULTILINE)
 
 
 def run_demos() -> bool:
@@ -65,6 +68,7 @@ def _names(source: str) -> tuple[set[str], set[str]] | None:
     function body runs later, so it reads what the whole cell binds. Over-approximating what a cell binds or
     reads only keeps more cells.
     """
+    source = _BACKEND_MAGIC.sub("", source)
     try:  # IPython awaits at top level
         tree = compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError:
