@@ -218,19 +218,13 @@ def _course_before(answers: list[dict[str, str]], root: Path) -> Path:
     ``root``, whose Chapter 4 checks and course.amplify are that commit's: what its kernels must import."""
     chapter = "ch04_threads"
     root.mkdir()
-    shutil.copy(ag.REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    (root / "source" / chapter).mkdir(parents=True)
-    (root / "source" / chapter / f"{chapter}.ipynb").write_text(_git_show(BEFORE_SCHEDULER, f"source/{chapter}/{chapter}.ipynb"))
-    done = ag.nbgrader(["generate_assignment", chapter, "--force"], cwd=root)
-    if done.returncode != 0:
-        raise ag.GradingError(f"nbgrader generate_assignment failed on {BEFORE_SCHEDULER}'s notebook:\n{done.stderr[-3000:]}")
+    notebook = root / "before.ipynb"
+    notebook.write_text(_git_show(BEFORE_SCHEDULER, f"source/{chapter}/{chapter}.ipynb"))
+    ag.make_course_from_scratch(chapter, root, notebook)
     released = root / "release" / chapter / f"{chapter}.ipynb"
     cells = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nbformat.read(released, as_version=4).cells}
     for k, student_answers in enumerate(answers):
-        folder = root / "submitted" / f"s{k:03d}" / chapter
-        folder.mkdir(parents=True)
-        ag.with_cells_replaced(released, {sid: src for sid, src in student_answers.items() if sid in cells},
-                               folder / f"{chapter}.ipynb")
+        submit(root, chapter, f"s{k:03d}", {sid: src for sid, src in student_answers.items() if sid in cells}, released)
     package = root / "package" / "course"
     shutil.copytree(ag.REPO / "course", package, ignore=shutil.ignore_patterns("__pycache__"))
     for module in ("course/amplify.py", "course/checks/ch04_threads.py"):

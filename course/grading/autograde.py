@@ -172,16 +172,18 @@ def _template(chapter: str) -> Path:
     return template
 
 
-def make_course_from_scratch(chapter: str, root: Path) -> None:
-    """``make_course`` without the template: what it costs every time (the benchmark compares the two)."""
-    _generate(chapter, root)
+def make_course_from_scratch(chapter: str, root: Path, notebook: Path | None = None) -> None:
+    """``make_course`` without the template: what it costs every time (the benchmark compares the two), or
+    from another version of the chapter's source ``notebook`` (the benchmark grades an earlier one)."""
+    _generate(chapter, root, notebook)
 
 
-def _generate(chapter: str, root: Path) -> None:
-    """Copy the course's config and ``chapter``'s source notebook into ``root`` and generate the assignment."""
+def _generate(chapter: str, root: Path, notebook: Path | None = None) -> None:
+    """Copy the course's config and ``chapter``'s source notebook (or ``notebook``) into ``root`` and generate
+    the assignment."""
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     (root / "source" / chapter).mkdir(parents=True)
-    shutil.copy(source_notebook(chapter), root / "source" / chapter / f"{chapter}.ipynb")
+    shutil.copy(notebook or source_notebook(chapter), root / "source" / chapter / f"{chapter}.ipynb")
     done = nbgrader(["generate_assignment", chapter, "--force"], cwd=root)
     if done.returncode != 0:
         raise GradingError(f"nbgrader generate_assignment {chapter} failed:\n{done.stderr[-3000:]}")

@@ -297,12 +297,13 @@ def report(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def submit(course: Path, chapter: str, student: str, answers: dict[str, str]) -> Path:
-    """Put a student's submission where ``nbgrader collect`` would: the released notebook with ``answers``
-    (solution cell id → source) in place, under submitted/<student>/<chapter>/. Tests and benchmarks use it."""
+def submit(course: Path, chapter: str, student: str, answers: dict[str, str], released: Path | None = None) -> Path:
+    """Put a student's submission where ``nbgrader collect`` would: the released notebook (the course's, unless
+    ``released`` names another) with ``answers`` (solution cell id → source) in place, under
+    submitted/<student>/<chapter>/. Tests and benchmarks use it."""
     folder = course / "submitted" / student / chapter
     folder.mkdir(parents=True)
-    released = ag.REPO / "release" / chapter / f"{chapter}.ipynb"
+    released = released or ag.REPO / "release" / chapter / f"{chapter}.ipynb"
     return ag.with_cells_replaced(released, answers, folder / f"{chapter}.ipynb")
 
 
