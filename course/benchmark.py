@@ -42,9 +42,9 @@ from pathlib import Path
 from unittest import mock
 
 import nbformat
-from nbclient import NotebookClient
 
 from course.grading import autograde as ag
+from course.grading.kernel_client import NotebookRunner
 from course.grading.parallel_grading import gradebook_grades, submit
 
 
@@ -54,7 +54,7 @@ def execution_times(chapter: str) -> tuple[float, float, str, float]:
     path = ag.source_notebook(chapter)
     nb = nbformat.read(path, as_version=4)
     started = time.perf_counter()
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookRunner(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     total = time.perf_counter() - started
     slowest, label, tests = 0.0, "", 0.0
     for cell in nb.cells:
@@ -178,7 +178,7 @@ def _exercise_cells(notebook: nbformat.NotebookNode, answers: dict[str, str], ch
 def _executed_seconds(notebook: nbformat.NotebookNode, folder: Path) -> float:
     """Seconds the cells of ``notebook`` took to execute in a fresh kernel (kernel start-up not counted);
     a cell that fails is a wrong answer's verdict, not an error of the benchmark."""
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+    client = NotebookRunner(notebook, timeout=120, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
     total = 0.0

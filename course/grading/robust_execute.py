@@ -41,14 +41,11 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterator
-from queue import Empty
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import zmq
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -56,9 +53,9 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Integer, Type, default
 
-from course.bounded import POLL_SECONDS
 from course.fair_clock import MAX_STRETCH, FairClock
 from course.grading import demo_cells, guard, policy_check, sandbox
+from course.grading.kernel_client import PromptChannel, PromptKernelClient
 
 __all__ = ["RobustExecute", "scored_outputs"]
 
@@ -180,25 +177,17 @@ def _message_chars(msg: dict[str, Any]) -> int:
     return max(MIN_MESSAGE_CHARS, size + sum(4 * math.ceil(memoryview(b).nbytes / 3) for b in msg.get("buffers") or ()))
 
 
-class _FairShellChannel(AsyncZMQSocketChannel):
+class _FairShellChannel(PromptChannel):
     """A shell channel whose timeouts are seconds on a FairClock of the kernel's process tree (``kernel_pid``,
     set once the kernel runs): time the machine's load kept the kernel from running does not count."""
 
     kernel_pid: int | None = None
 
-    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
-        if timeout is None or self.kernel_pid is None:
-            return await super().get_msg(timeout)
-        clock = FairClock(self.kernel_pid)
-        while True:
-            try:
-                return await super().get_msg(max(0.0, min(timeout - clock.elapsed(), POLL_SECONDS)))
-            except Empty:
-                if clock.elapsed() >= timeout:
-                    raise
+    def stopwatch(self) -> Callable[[], float]:
+        return super().stopwatch() if self.kernel_pid is None else FairClock(self.kernel_pid).elapsed
 
 
-class _BoundedClient(AsyncKernelClient):
+class _BoundedClient(PromptKernelClient):
     """A kernel client whose sockets refuse any message part over MAX_MESSAGE_BYTES and queue at most
     RECEIVE_QUEUE messages, so what a kernel sends cannot fill the grader's memory before the caps see it;
     its shell channel's timeouts are fair (``_FairShellChannel``)."""
