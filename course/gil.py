@@ -82,28 +82,39 @@ def tick_gaps(busy: Callable[..., Any], *args: Any, nap: float = 0.001) -> list[
 
     Each gap is a nap plus the time the ticker then waited to run again, mostly for the GIL. Every gap that
     overlaps the call counts: a C call that keeps the GIL throughout shows as one gap as long as the call.
-    The ticker is joined before this returns.
+    The call starts only once the ticker has ticked ``SETTLE_TICKS`` times, and the ticker stops only after a
+    tick that came after the call, so there is always a gap that spans the call's end, however long a loaded
+    machine keeps the new thread from running (fixed sleeps around the call once left a list empty). The
+    ticker is joined before this returns.
     """
     ticks: list[float] = []
-    stop = threading.Event()
+    settled, stop = threading.Event(), threading.Event()
 
     def ticker() -> None:
         while not stop.is_set():
             ticks.append(time.perf_counter())
+            if len(ticks) >= SETTLE_TICKS:
+                settled.set()
             time.sleep(nap)
 
     thread = threading.Thread(target=ticker, name="ticker", daemon=True)
     thread.start()
-    time.sleep(5 * nap)  # let the ticker settle into its rhythm first
+    settled.wait(TICKER_WAIT_SECONDS)  # let the ticker settle into its rhythm first
     began = time.perf_counter()
     try:
         busy(*args)
     finally:
         ended = time.perf_counter()
-        time.sleep(5 * nap)  # the tick that ends the last gap
+        deadline = ended + TICKER_WAIT_SECONDS
+        while (not ticks or ticks[-1] < ended) and time.perf_counter() < deadline:  # the tick ending the last gap
+            time.sleep(nap)
         stop.set()
         thread.join()
     return [later - earlier for earlier, later in itertools.pairwise(ticks) if later >= began and earlier <= ended]
+
+
+SETTLE_TICKS = 5  # ticks before the measured call starts
+TICKER_WAIT_SECONDS = 10.0  # a bound on waiting for the ticker's ticks: it comes only when something is badly wrong
 
 
 BUSY: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {

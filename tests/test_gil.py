@@ -63,6 +63,25 @@ def test_a_c_call_that_keeps_the_gil_shows_as_one_long_gap():
     assert max(gaps) >= 0.8 * (took - 0.02), "the ticker cannot tick while sum() holds the GIL"
 
 
+class _LateThread(threading.Thread):
+    """A thread that a loaded machine keeps from running for a while after it is started."""
+
+    def run(self):
+        time.sleep(0.05)
+        super().run()
+
+
+@pytest.mark.parametrize("busy, args", [(time.sleep, (0,)), (workloads.sum_of_range, (10**6,))], ids=["instant", "C call"])
+def test_a_ticker_that_starts_late_still_measures_a_gap_across_the_call(monkeypatch, busy, args):
+    """The gaps come from ticks before and after the call, however late the ticker starts (a loaded CI machine once
+    left Chapter 3 with no gap at all)."""
+    monkeypatch.setattr(threading, "Thread", _LateThread)
+    began = time.perf_counter()
+    gaps = gil.tick_gaps(busy, *args)
+    assert gaps, "no gap spans the call"
+    assert max(gaps) < time.perf_counter() - began
+
+
 def test_beside_a_python_loop_the_ticker_waits_a_switch_interval():
     with gil.switch_interval(0.01):
         gaps = gil.tick_gaps(workloads.spin, 0.2)
