@@ -257,14 +257,23 @@ def hold_lock(lock: Any, holding: Any) -> None:
 
 
 def add(counter: Any, times: int, start: Any, locked: bool) -> None:
-    """Add 1 to ``counter.value`` ``times`` times, after all processes reach the barrier ``start``."""
+    """Add 1 to ``counter.value`` ``times`` times, after all processes reach the barrier ``start``.
+
+    Unlocked, the first updates are made to collide, so that the race shows on every run and on any machine:
+    each process reads ``.value``, waits at ``start`` until every process has read it too, and only then writes,
+    so all but one of these first updates are lost. The later ones collide as the machine's cores and load let
+    them.
+    """
     start.wait()
-    for _ in range(times):
+    for i in range(times):
         if locked:
             with counter.get_lock():
                 counter.value += 1
         else:
-            counter.value += 1  # a read and a write, each locked on its own: another process fits between
+            value = counter.value  # a read and a write, each locked on its own: another process fits between
+            if i == 0:
+                start.wait()
+            counter.value = value + 1
 
 
 def fill(array: Any, value: int, start: Any, locked: bool, backwards: bool = False) -> None:

@@ -87,6 +87,22 @@ def test_an_unlocked_counter_always_loses_and_a_locked_one_never(method: str, at
         assert counter.waited_out == 0  # every pause ended by a meeting or by knowing none could come
 
 
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_chapter_5s_unlocked_adders_lose_updates_on_every_run(method: str) -> None:
+    """workloads.add, as Chapter 5's shared-counter cell runs it: four unlocked processes lose at least the three
+    updates forced to collide, on any machine; holding the lock loses none."""
+    ctx = multiprocessing.get_context(method)
+    for locked in (False, True):
+        counter, start = ctx.Value("i", 0), ctx.Barrier(4)
+        adders = [ctx.Process(target=workloads.add, args=(counter, 50, start, locked)) for _ in range(4)]
+        for adder in adders:
+            adder.start()
+        for adder in adders:
+            adder.join(timeout=30)
+        assert [a.exitcode for a in adders] == [0] * 4
+        assert counter.value == 200 if locked else counter.value <= 197, f"locked={locked}: {counter.value}"
+
+
 def test_the_witness_tells_a_parallel_map_from_a_sequential_one() -> None:
     def witness(folder: str) -> Witness:
         return Witness(workloads.square, folder, quorum=2, patience=0.5)
