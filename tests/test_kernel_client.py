@@ -4,12 +4,14 @@ from __future__ import annotations
 import asyncio
 import time
 
+import nbformat
 import zmq
 import zmq.asyncio
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.session import Session
 
 from course.grading.kernel_client import PromptChannel
+from course.grading.robust_execute import RobustExecute
 
 TIMEOUT = 4.0
 
@@ -52,3 +54,15 @@ def test_a_lost_wakeup_costs_jupyter_clients_wait_its_whole_timeout() -> None:
 
 def test_a_prompt_channel_sees_the_reply_anyway() -> None:
     assert _seconds_to_receive(PromptChannel) < TIMEOUT / 4
+
+
+def test_the_graders_shell_waits_count_on_the_kernels_fair_clock() -> None:
+    """Grading's kernel client knows its kernel's pid, as nbconvert starts it, so that a cell's timeout counts only
+    time in which the kernel could run (course.grading.robust_execute)."""
+    executor = RobustExecute(kernel_name="python3")
+    executor._box = None  # no sandbox: preprocess() would make one; the client is the same either way
+    executor.nb = nbformat.v4.new_notebook()
+    with executor.setup_kernel():
+        channel = executor.kc.shell_channel
+        assert isinstance(channel, PromptChannel)
+        assert channel.kernel_pid == executor.km.provisioner.pid

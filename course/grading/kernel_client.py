@@ -38,13 +38,14 @@ class PromptChannel(AsyncZMQSocketChannel):
         return lambda: time.monotonic() - started
 
     async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
-        elapsed = self.stopwatch()
+        """The next message; ``Empty`` once ``timeout`` seconds have passed on ``stopwatch``'s clock. The clock is
+        read only once a look has found nothing: a fair one reads the process table, and most replies come first."""
+        elapsed, spent = self.stopwatch(), 0.0
         while True:
-            left = POLL_SECONDS if timeout is None else max(0.0, min(timeout - elapsed(), POLL_SECONDS))
             try:
-                return await super().get_msg(left)
+                return await super().get_msg(POLL_SECONDS if timeout is None else max(0.0, min(timeout - spent, POLL_SECONDS)))
             except Empty:
-                if timeout is not None and elapsed() >= timeout:
+                if timeout is not None and (spent := elapsed()) >= timeout:
                     raise
 
 

@@ -258,6 +258,10 @@ class RobustExecute(Execute):
         kc.shell_channel.kernel_pid = getattr(self.km.provisioner, "pid", None)
         return kc
 
+    # nbclient binds its synchronous twin to its own coroutine, and nbconvert's preprocess calls the twin: without
+    # this line the kernel's pid never reached the shell channel, whose waits then ran on the wall clock.
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if cell.cell_type != "code":
             return cell, resources
