@@ -152,6 +152,7 @@ class _Run:
         self.chooser = chooser
         self.max_steps = max_steps
         self.traced = traced
+        self.traced_codes: dict[CodeType, bool] = {}
         self.tasks: list[_Task] = []
         self.by_ident: dict[int, _Task] = {}
         self.controller = threading.get_ident()
@@ -218,9 +219,13 @@ class _Run:
         return task
 
     def _tracer(self, frame: Any, event: str, arg: Any) -> Any:
-        if event == "call" and self.traced(frame.f_code):
-            return self._line
-        return None
+        if event != "call":
+            return None
+        code = frame.f_code
+        traced = self.traced_codes.get(code)
+        if traced is None:  # asked once per function: the tracer sees every call the threads make
+            traced = self.traced_codes[code] = self.traced(code)
+        return self._line if traced else None
 
     def _line(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "line":
@@ -884,13 +889,13 @@ def explore(scenario: Scenario, *, student: tuple[Any, ...] = (), preemptions: i
         if problem:
             return _outcome(runs, run, problem)
         spent = 0
+        chosen = [d.chosen for d in run.decisions]
         for i, d in enumerate(run.decisions):
             if i >= len(forced):
                 for option in d.options:
                     cost = spent + (d.running is not None and option != d.running)
                     if option != d.chosen and cost <= preemptions:
-                        prefix = [x.chosen for x in run.decisions[:i]] + [option]
-                        heapq.heappush(frontier, (cost, len(prefix), prefix))
+                        heapq.heappush(frontier, (cost, i + 1, [*chosen[:i], option]))
             spent += d.preemption
     return Outcome(runs)
 

@@ -69,7 +69,7 @@ def arm(shell: Any, kernel: Any, key: bytes) -> None:
     _import_course()
     _state.update(main=threading.get_ident(), depth=0, checks=[], originals=_record_checks())
     _state.update(shell=shell, kernel=kernel, mac=hmac.new(key, digestmod=hashlib.sha256),
-                  watched=_watched(shell, kernel), hooks=_hooks(shell), bound=_bound(shell, kernel))
+                  watched=_routes(_watched(shell, kernel)), hooks=_hooks(shell), bound=_bound(shell, kernel))
 
 
 def verdict(nonce: str, names: tuple[str, ...] = ()) -> str:
@@ -244,8 +244,13 @@ def _hooks(shell: Any) -> dict[str, list[Any]]:
 
 def _changes() -> list[str]:
     watched, shell, kernel = _state["watched"], _state["shell"], _state["kernel"]
-    now = {"kernel.shell_handlers": kernel.shell_handlers}
-    problems = [f"{name} was replaced" for name, value in watched.items() if _current(name, now) is not value]
+    problems = []
+    for owner, entries in watched.items():
+        namespace = _namespace(owner, kernel)
+        for name, attr, code, value in entries:
+            current = namespace.get(attr)
+            if (getattr(current, "__code__", None) if code else current) is not value:
+                problems.append(f"{name} was replaced")
     for name, before in _state["hooks"].items():
         added = [hook for hook in _hooks(shell).get(name, []) if hook not in before and not _trusted(hook)]
         problems += [f"an IPython hook was added to {name}: {_describe(hook)}" for hook in added]
@@ -258,32 +263,50 @@ def _changes() -> list[str]:
     return problems
 
 
-def _current(name: str, now: dict[str, Any]) -> Any:
-    """Look ``name`` (as recorded by ``_watched``) up again, today."""
-    if name in now:
-        return now[name]
-    if name.startswith("sys.modules["):
-        return sys.modules.get(name[len("sys.modules['"):-2])
-    if name.startswith("kernel.shell_handlers["):
-        return now["kernel.shell_handlers"].get(name[len("kernel.shell_handlers['"):-2])
-    code = name.endswith(".__code__")
+# Where a watched object lives: ("sys.modules" | "handlers" | "kernel" | "attribute", module, classes on the way).
+Owner = tuple[str, str | None, tuple[str, ...]]
+
+
+def _routes(watched: dict[str, Any]) -> dict[Owner, list[tuple[str, str, bool, Any]]]:
+    """The watched objects grouped by the namespace that holds them, each as (name, attribute, whether it is the
+    function's ``__code__``, object). Worked out once when the guard is armed, so that a verdict looks each
+    namespace up once and then only reads dictionaries: parsing the 3 600 names at every verdict cost 10 ms."""
+    groups: dict[Owner, list[tuple[str, str, bool, Any]]] = {}
+    for name, value in watched.items():
+        owner, attr, code = _route(name)
+        groups.setdefault(owner, []).append((name, attr, code, value))
+    return groups
+
+
+def _route(name: str) -> tuple[Owner, str, bool]:
+    """Where the object ``_watched`` recorded as ``name`` is found again: its owner, attribute and code flag."""
+    if name == "kernel.shell_handlers":
+        return ("kernel", None, ()), "shell_handlers", False
+    for kind, prefix in (("sys.modules", "sys.modules['"), ("handlers", "kernel.shell_handlers['")):
+        if name.startswith(prefix):
+            return (kind, None, ()), name[len(prefix):-2], False
     path = name.removesuffix(".__code__")
-    owner, attr = _owner(path)
-    value = vars(owner).get(attr) if owner is not None else None
-    return getattr(value, "__code__", None) if code else value
-
-
-def _owner(path: str) -> tuple[Any, str]:
-    """The module or class that holds the last attribute of a dotted ``path``, and that attribute's name."""
     head, _, attr = path.rpartition(".")
-    for split in range(head.count(".") + 1, 0, -1):
-        module_name = ".".join(head.split(".")[:split])
-        if module_name in sys.modules:
-            owner: Any = sys.modules[module_name]
-            for part in head.split(".")[split:]:
-                owner = vars(owner).get(part)
-            return owner, attr
-    return None, attr
+    parts = head.split(".")
+    for split in range(len(parts), 0, -1):  # the longest prefix that names a module; the rest are its classes
+        if ".".join(parts[:split]) in sys.modules:
+            return ("attribute", ".".join(parts[:split]), tuple(parts[split:])), attr, path != name
+    return ("attribute", None, ()), attr, path != name
+
+
+def _namespace(owner: Owner, kernel: Any) -> Any:
+    """The namespace that holds an owner's watched objects today (empty when the owner itself is gone)."""
+    kind, module, classes = owner
+    if kind == "sys.modules":
+        return sys.modules
+    if kind == "handlers":
+        return kernel.shell_handlers
+    if kind == "kernel":
+        return {"shell_handlers": kernel.shell_handlers}
+    found = sys.modules.get(module) if module is not None else None
+    for part in classes:
+        found = vars(found).get(part) if found is not None else None
+    return vars(found) if found is not None else {}
 
 
 def _shadowed(names: tuple[str, ...]) -> list[str]:
