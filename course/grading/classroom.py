@@ -42,7 +42,7 @@ VENV = Path(os.environ.get("COURSE_GRADER_VENV", "/opt/python-concurrency/grader
 START_SECONDS = 120  # the hub and the course service took 20 to 60 s to answer on a busy 2-core machine
 STOP_SECONDS = 30
 
-__all__ = ["Classroom", "load", "processes_of", "setup", "start", "stop"]
+__all__ = ["Classroom", "end_session", "load", "processes_of", "setup", "start", "stop"]
 
 
 @dataclass
@@ -248,19 +248,13 @@ def processes_of(uids: set[int]) -> list[int]:
 
 
 def stop() -> Classroom:
-    """Stop the hub (which stops the proxy, the course service and every user's server), then end whatever the
-    class's accounts still run (kernels, grading sandboxes): nothing of the class is left running."""
+    """Stop the hub (which stops the course service and every user's server), then the proxy, then end whatever
+    the class's accounts still run (kernels, grading sandboxes): nothing of the class is left running."""
     room = load()
-    pid = _running_pid(room)
-    if pid:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_SECONDS
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-    room.path("hub", "jupyterhub.pid").unlink(missing_ok=True)
+    end_session(room.path("hub", "jupyterhub.pid"), "jupyterhub")
+    # JupyterHub starts the proxy in a session of its own and stops it last, after every server: a hub that is
+    # still stopping servers at STOP_SECONDS is killed before it gets there, and the proxy would run on.
+    end_session(room.path("hub", "proxy.pid"), "configurable-http-proxy")
     uids = {pwd.getpwnam(name).pw_uid for name in (room.instructor, *room.students, room.grader)}
     deadline = time.monotonic() + STOP_SECONDS
     while (left := processes_of(uids)) and time.monotonic() < deadline:
@@ -270,6 +264,23 @@ def stop() -> Classroom:
     if left:
         raise GradingError(f"Processes of the class's accounts outlived `stop`: {left}")
     return room
+
+
+def end_session(pid_file: Path, command: str) -> None:
+    """End the session led by the process ``pid_file`` names, if that process still runs ``command`` (a pid
+    the system gave to another program since is left alone): SIGTERM to its process group, SIGKILL after
+    STOP_SECONDS; then remove ``pid_file``."""
+    with contextlib.suppress(OSError, ValueError):
+        pid = int(pid_file.read_text())
+        if command in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_SECONDS
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:

@@ -1,0 +1,74 @@
+"""`./dev class stop` ends what the hub started in sessions of their own (course.grading.classroom.end_session).
+
+JupyterHub starts configurable-http-proxy with a session of its own and stops it last, so a hub killed while it
+still stops servers leaves the proxy listening (seen once in the full suite under load): `stop` ends the proxy
+from its pid file, and only if that pid still runs the proxy.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from course.grading import classroom
+
+# A session leader with a child in its process group, as the proxy (node) may have.
+LEADER = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); " \
+         "time.sleep(600)  # {marker}"
+STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)  # {marker}"
+
+
+def _session(code: str, marker: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code.format(marker=marker)], start_new_session=True)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (a zombie, ended but not yet reaped, does not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, _, group = stat.read_text().rsplit(")", 1)[1].split()[:4]
+        except OSError:
+            continue
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
+
+
+def test_a_session_left_running_is_ended_with_its_group(tmp_path: Path) -> None:
+    leader = _session(LEADER, "fake-http-proxy")
+    time.sleep(0.5)  # the child has started
+    pid_file = tmp_path / "proxy.pid"
+    pid_file.write_text(str(leader.pid))
+    classroom.end_session(pid_file, "fake-http-proxy")
+    assert not _group_alive(leader.pid), "the session outlived end_session"
+    leader.wait(timeout=5)  # end_session has reaped it already (it is this process's child): Popen learns it
+    assert not pid_file.exists()
+
+
+def test_one_that_ignores_sigterm_is_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classroom, "STOP_SECONDS", 0.5)
+    stubborn = _session(STUBBORN, "fake-http-proxy")
+    time.sleep(0.5)  # its handler is installed
+    pid_file = tmp_path / "proxy.pid"
+    pid_file.write_text(str(stubborn.pid))
+    classroom.end_session(pid_file, "fake-http-proxy")
+    assert not _group_alive(stubborn.pid), "a session that ignores SIGTERM outlived end_session"
+    stubborn.wait(timeout=5)
+
+
+def test_a_pid_that_now_runs_another_program_is_left_alone(tmp_path: Path) -> None:
+    other = _session(LEADER, "someone-else")
+    try:
+        pid_file = tmp_path / "proxy.pid"
+        pid_file.write_text(str(other.pid))
+        classroom.end_session(pid_file, "fake-http-proxy")
+        assert other.poll() is None, "end_session stopped a program that is not the proxy"
+        assert not pid_file.exists()
+    finally:
+        os.killpg(other.pid, signal.SIGKILL)
+        other.wait(timeout=5)
