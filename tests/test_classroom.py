@@ -39,14 +39,23 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
+def _ended(session: subprocess.Popen, seconds: float = 10) -> bool:
+    """Whether the whole group is gone within ``seconds``: a SIGKILL is sent at once but takes effect when the OS
+    next runs the process, which on a loaded machine is not at once."""
+    deadline = time.monotonic() + seconds
+    while _group_alive(session.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session.wait(timeout=5)  # end_session may have reaped it already (it is this process's child): Popen learns it
+    return not _group_alive(session.pid)
+
+
 def test_a_session_left_running_is_ended_with_its_group(tmp_path: Path) -> None:
     leader = _session(LEADER, "fake-http-proxy")
     time.sleep(0.5)  # the child has started
     pid_file = tmp_path / "proxy.pid"
     pid_file.write_text(str(leader.pid))
     classroom.end_session(pid_file, "fake-http-proxy")
-    assert not _group_alive(leader.pid), "the session outlived end_session"
-    leader.wait(timeout=5)  # end_session has reaped it already (it is this process's child): Popen learns it
+    assert _ended(leader), "the session outlived end_session"
     assert not pid_file.exists()
 
 
@@ -57,8 +66,7 @@ def test_one_that_ignores_sigterm_is_killed(tmp_path: Path, monkeypatch: pytest.
     pid_file = tmp_path / "proxy.pid"
     pid_file.write_text(str(stubborn.pid))
     classroom.end_session(pid_file, "fake-http-proxy")
-    assert not _group_alive(stubborn.pid), "a session that ignores SIGTERM outlived end_session"
-    stubborn.wait(timeout=5)
+    assert _ended(stubborn), "a session that ignores SIGTERM outlived end_session"
 
 
 def test_a_pid_that_now_runs_another_program_is_left_alone(tmp_path: Path) -> None:

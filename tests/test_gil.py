@@ -83,9 +83,13 @@ def test_a_ticker_that_starts_late_still_measures_a_gap_across_the_call(monkeypa
 
 
 def test_beside_a_python_loop_the_ticker_waits_a_switch_interval():
+    """The first tick after the loop starts must wait for the GIL: the loop drops it only once the ticker has
+    asked for a whole switch interval. Later gaps can be short on a loaded machine (once the loop has lost the GIL,
+    the OS may not run it again before the ticker's next tick, which then finds the GIL free), so the test asks
+    for one such wait, not for the median."""
     with gil.switch_interval(0.01):
         gaps = gil.tick_gaps(workloads.spin, 0.2)
-    assert statistics.median(gaps) >= 0.009
+    assert max(gaps) >= 0.009, gaps
 
 
 def test_a_sleeping_caller_leaves_the_ticker_its_pace():
