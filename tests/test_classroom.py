@@ -49,24 +49,17 @@ def _ended(session: subprocess.Popen, seconds: float = 10) -> bool:
     return not _group_alive(session.pid)
 
 
-def test_a_session_left_running_is_ended_with_its_group(tmp_path: Path) -> None:
-    leader = _session(LEADER, "fake-http-proxy")
-    time.sleep(0.5)  # the child has started
-    pid_file = tmp_path / "proxy.pid"
-    pid_file.write_text(str(leader.pid))
-    classroom.end_session(pid_file, "fake-http-proxy")
-    assert _ended(leader), "the session outlived end_session"
-    assert not pid_file.exists()
-
-
-def test_one_that_ignores_sigterm_is_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("code", [LEADER, STUBBORN], ids=["with its group", "ignoring SIGTERM"])
+def test_a_session_left_running_is_ended(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM ends a session and the child in its group; one that ignores SIGTERM is killed after STOP_SECONDS."""
     monkeypatch.setattr(classroom, "STOP_SECONDS", 0.5)
-    stubborn = _session(STUBBORN, "fake-http-proxy")
-    time.sleep(0.5)  # its handler is installed
+    session = _session(code, "fake-http-proxy")
+    time.sleep(0.5)  # the child has started, or the handler is installed
     pid_file = tmp_path / "proxy.pid"
-    pid_file.write_text(str(stubborn.pid))
+    pid_file.write_text(str(session.pid))
     classroom.end_session(pid_file, "fake-http-proxy")
-    assert _ended(stubborn), "a session that ignores SIGTERM outlived end_session"
+    assert _ended(session), "the session outlived end_session"
+    assert not pid_file.exists()
 
 
 def test_a_pid_that_now_runs_another_program_is_left_alone(tmp_path: Path) -> None:
