@@ -205,7 +205,13 @@ def _cpu_seconds() -> tuple[float, float]:
 
 
 def _cpu_used(fn: Callable[[], Any]) -> tuple[float, float]:
-    """The CPU seconds ``fn()`` used in this process, and in this process and the children it started together."""
+    """The CPU seconds ``fn()`` used in this process, and in this process and the children it started together.
+
+    A child counts once it is reaped, and multiprocessing reaps every ended child it knows of whenever a process
+    starts: so the children of earlier cells that have ended are reaped first, or their whole lives' CPU time
+    would land in the window of whichever call starts a process next.
+    """
+    multiprocessing.active_children()
     own_before, all_before = _cpu_seconds()
     fn()
     own_after, all_after = _cpu_seconds()
