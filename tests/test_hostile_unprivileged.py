@@ -2,6 +2,12 @@
 tests/hostile/, in the same parts as tests/test_hostile.py grades them as root, is graded by the course's
 parallel grader run as an unprivileged user (bubblewrap's user namespaces instead of root's sandbox users), and
 must score what its honest part earns, with nothing left behind and the gradebook intact.
+
+Only the parts whose defence is the sandbox are graded again here (``SANDBOXED``): the answers that harm the
+machine, attack the isolation or spend the time budget. The ``escapes`` are refused by the grading policy before
+any of their code runs, and the ``boundary`` answers by what the grader reads from the kernel (the checks' signed
+record, the output caps, the hidden-test filter): code of the grader's process that runs alike whoever runs it,
+so grading them a second time here would only repeat tests/test_hostile.py.
 """
 from __future__ import annotations
 
@@ -26,7 +32,10 @@ from course.grading import parallel_grading as pg
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 
-@pytest.mark.parametrize("corpus", CORPUS_PARAMS)
+SANDBOXED = ["checked", "behind the policy", "budget"]
+
+
+@pytest.mark.parametrize("corpus", [p for p in CORPUS_PARAMS if p.values[0] in SANDBOXED])
 def test_hostile_answers_cost_only_what_they_broke_without_root(corpus: str, open_course: Path) -> None:
     names, _ = CORPORA[corpus]
     env, seconds_each = corpus_settings(corpus)
