@@ -1,10 +1,10 @@
-"""The hostile corpus graded by an ordinary user, as an instructor on a laptop would: every answer of
-tests/hostile/, in the same parts as tests/test_hostile.py grades them as root, is graded by the course's
-parallel grader run as an unprivileged user (bubblewrap's user namespaces instead of root's sandbox users), and
-must score what its honest part earns, with nothing left behind and the gradebook intact.
+"""The hostile corpus graded by an ordinary user, as an instructor on a laptop would: the parts of tests/hostile/
+whose defence is the sandbox (``SANDBOXED``: the answers that harm the machine, attack the isolation or spend the
+time budget), as tests/test_hostile.py grades them as root, are graded by the course's parallel grader run as an
+unprivileged user (bubblewrap's user namespaces instead of root's sandbox users), and each must score what its
+honest part earns, with nothing left behind and the gradebook intact.
 
-Only the parts whose defence is the sandbox are graded again here (``SANDBOXED``): the answers that harm the
-machine, attack the isolation or spend the time budget. The ``escapes`` are refused by the grading policy before
+The other parts are graded as root only. The ``escapes`` are refused by the grading policy before
 any of their code runs, and the ``boundary`` answers by what the grader reads from the kernel (the checks' signed
 record, the output caps, the hidden-test filter): code of the grader's process that runs alike whoever runs it,
 so grading them a second time here would only repeat tests/test_hostile.py.
